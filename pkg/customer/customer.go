@@ -1,0 +1,135 @@
+// Package customer owns the central customer record: who the customer is, how to reach them,
+// where they stand on the loyalty ladder, and the rules for creating, changing, merging and
+// deleting it.
+package customer
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// LifecycleStage is the customer's rung on the loyalty ladder.
+type LifecycleStage string
+
+// The loyalty ladder, from first contact to partner.
+const (
+	StageProspect  LifecycleStage = "prospect"
+	StageCustomer  LifecycleStage = "customer"
+	StageClient    LifecycleStage = "client"
+	StageSupporter LifecycleStage = "supporter"
+	StageAdvocate  LifecycleStage = "advocate"
+	StagePartner   LifecycleStage = "partner"
+)
+
+// Stages lists the ladder in order.
+var Stages = []LifecycleStage{StageProspect, StageCustomer, StageClient, StageSupporter, StageAdvocate, StagePartner}
+
+// Status tells whether the customer is still buying.
+type Status string
+
+const (
+	StatusActive  Status = "active"
+	StatusChurned Status = "churned"
+)
+
+// Statuses lists every status.
+var Statuses = []Status{StatusActive, StatusChurned}
+
+// Channels a customer can prefer to be reached through.
+var Channels = []string{"phone", "email", "sms", "chat", "social", "visit", "video", "web", "mail", "other"}
+
+// SortFields are the fields a customer list can be sorted by.
+var SortFields = []string{"created_at", "updated_at", "last_name"}
+
+// Address is a postal address; Country is an ISO 3166-1 alpha-2 code.
+type Address struct {
+	Line1, Line2, City, Region, PostalCode, Country string
+}
+
+// Money is an exact amount in an ISO 4217 currency.
+type Money struct {
+	Amount   decimal.Decimal
+	Currency string
+}
+
+// Customer is one customer of an organization.
+type Customer struct {
+	ID                 uuid.UUID
+	OrgID              uuid.UUID
+	ExternalID         string
+	FirstName          string
+	LastName           string
+	Email              string
+	Phone              string
+	Company            string
+	JobTitle           string
+	Address            *Address
+	Birthday           *time.Time
+	Tags               []string
+	CustomFields       map[string]any
+	OwnerID            *uuid.UUID
+	LifecycleStage     LifecycleStage
+	Status             Status
+	Source             string
+	AcquisitionCost    *Money
+	MarketingConsent   bool
+	MarketingConsentAt *time.Time
+	PreferredChannel   string
+	Interests          []string
+	Version            int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	DeletedAt          *time.Time
+	MergedIntoID       *uuid.UUID
+}
+
+// Filter narrows a customer list. Every tag in Tags must be present.
+type Filter struct {
+	Q              string
+	Email          string
+	Tags           []string
+	LifecycleStage LifecycleStage
+	Status         Status
+	OwnerID        *uuid.UUID
+	Source         string
+	CreatedAfter   *time.Time
+	CreatedBefore  *time.Time
+	UpdatedAfter   *time.Time
+}
+
+// Errors.
+var (
+	ErrNotFound        = apperr.New(apperr.KindNotFound, "customer not found")
+	ErrEmailTaken      = apperr.New(apperr.KindConflict, "a customer with this email already exists")
+	ErrExternalIDTaken = apperr.New(apperr.KindConflict, "a customer with this external_id already exists")
+	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the customer has changed since the version given in If-Match")
+	ErrNotDeleted      = apperr.New(apperr.KindConflict, "the customer is not deleted")
+)
+
+// Store is what the customer service needs from storage. Reads leave out deleted customers
+// unless they say otherwise.
+type Store interface {
+	event.Recorder
+	Tx(ctx context.Context, fn func(Store) error) error
+
+	Insert(ctx context.Context, c Customer) error
+	// Update writes c if the stored version is still prev, else answers ErrVersionConflict.
+	Update(ctx context.Context, c Customer, prev int64) error
+	Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
+	GetDeleted(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
+	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
+	ByEmail(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)
+	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
+}
+
+// Users tells whether a user belongs to an organization; it checks owners.
+type Users interface {
+	ActiveUserExists(ctx context.Context, orgID, userID uuid.UUID) (bool, error)
+}

@@ -1,0 +1,471 @@
+package customer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// MaxBatch is the most customers one batch may carry.
+const MaxBatch = 1000
+
+// Service applies the customer rules and records an event for every change.
+type Service struct {
+	store         Store
+	users         Users
+	defaultRegion string
+}
+
+// NewService returns the customer service. defaultRegion (ISO 3166-1) reads national phone numbers.
+func NewService(store Store, users Users, defaultRegion string) *Service {
+	return &Service{store: store, users: users, defaultRegion: defaultRegion}
+}
+
+// Get returns a live customer of the organization.
+func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error) {
+	return s.store.Get(ctx, orgID, id)
+}
+
+// List returns a page of the organization's live customers.
+func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error) {
+	return s.store.List(ctx, orgID, f, p)
+}
+
+// New returns a customer with the defaults of a new record; callers fill in the rest.
+func New() Customer {
+	return Customer{LifecycleStage: StageProspect, Status: StatusActive, Tags: []string{}, Interests: []string{}, CustomFields: map[string]any{}}
+}
+
+// Create validates and stores a new customer.
+func (s *Service) Create(ctx context.Context, actor event.Actor, c Customer) (Customer, error) {
+	var created Customer
+	err := s.store.Tx(ctx, func(tx Store) error {
+		var err error
+		created, err = s.create(ctx, tx, actor, c)
+		return err
+	})
+	if err != nil {
+		return Customer{}, fmt.Errorf("create customer: %w", err)
+	}
+	return created, nil
+}
+
+func (s *Service) create(ctx context.Context, tx Store, actor event.Actor, c Customer) (Customer, error) {
+	now := event.Now()
+	c.ID, c.OrgID, c.Version, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.MergedIntoID =
+		uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now, nil, nil
+	if err := s.check(ctx, tx, &c, nil, now); err != nil {
+		return Customer{}, err
+	}
+	if err := tx.Insert(ctx, c); err != nil {
+		return Customer{}, s.explainDuplicate(ctx, tx, c, err)
+	}
+	ev := event.New(actor, "customer.created", "customer", c.ID)
+	ev.Changes = event.Diff(nil, c.snapshot())
+	return c, tx.RecordEvent(ctx, ev)
+}
+
+// check normalizes c and enforces every rule that involves other records: owner, uniqueness.
+// prev is the stored customer when c replaces it.
+func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Customer, now time.Time) error {
+	bad := normalize(c, s.defaultRegion)
+	if c.OwnerID != nil && (prev == nil || prev.OwnerID == nil || *prev.OwnerID != *c.OwnerID) {
+		ok, err := s.users.ActiveUserExists(ctx, c.OrgID, *c.OwnerID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			bad.Add("owner_id", "must be an active user of your organization")
+		}
+	}
+	if err := bad.Err(); err != nil {
+		return err
+	}
+	switch {
+	case !c.MarketingConsent:
+		c.MarketingConsentAt = nil
+	case prev == nil || !prev.MarketingConsent:
+		c.MarketingConsentAt = &now
+	default:
+		c.MarketingConsentAt = prev.MarketingConsentAt
+	}
+	return s.ensureUnique(ctx, tx, *c)
+}
+
+// ensureUnique answers a conflict naming the existing customer when another live customer of
+// the organization has c's email or external_id.
+func (s *Service) ensureUnique(ctx context.Context, tx Store, c Customer) error {
+	if c.ExternalID != "" {
+		if other, err := tx.ByExternalID(ctx, c.OrgID, c.ExternalID); err == nil && other.ID != c.ID {
+			return ErrExternalIDTaken.With("existing_id", other.ID.String())
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	if c.Email != "" {
+		if other, err := tx.ByEmail(ctx, c.OrgID, c.Email); err == nil && other.ID != c.ID {
+			return ErrEmailTaken.With("existing_id", other.ID.String())
+		} else if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}
+
+// explainDuplicate turns a unique-key error that raced past ensureUnique into the same conflict.
+func (s *Service) explainDuplicate(ctx context.Context, tx Store, c Customer, err error) error {
+	if errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrExternalIDTaken) {
+		if uerr := s.ensureUnique(ctx, tx, c); uerr != nil {
+			return uerr
+		}
+	}
+	return err
+}
+
+// Mutation turns the stored customer into the wanted one; it may fail with a validation error.
+type Mutation func(Customer) (Customer, error)
+
+// Update applies a mutation to a live customer. With ifMatch, the stored version must equal it;
+// without, a concurrent change is retried on the fresh record.
+func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, mutate Mutation) (Customer, error) {
+	for attempt := 0; ; attempt++ {
+		var updated Customer
+		err := s.store.Tx(ctx, func(tx Store) error {
+			cur, err := tx.Get(ctx, actor.OrgID, id)
+			if err != nil {
+				return err
+			}
+			if ifMatch != nil && cur.Version != *ifMatch {
+				return ErrVersionConflict
+			}
+			next, err := mutate(cur)
+			if err != nil {
+				return err
+			}
+			updated, _, err = s.update(ctx, tx, actor, cur, next)
+			return err
+		})
+		if errors.Is(err, ErrVersionConflict) && ifMatch == nil && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			return Customer{}, fmt.Errorf("update customer: %w", err)
+		}
+		return updated, nil
+	}
+}
+
+// update writes next over cur when anything changed and reports whether it did.
+func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, next Customer) (Customer, bool, error) {
+	now := event.Now()
+	next.ID, next.OrgID, next.CreatedAt, next.DeletedAt, next.MergedIntoID = cur.ID, cur.OrgID, cur.CreatedAt, cur.DeletedAt, cur.MergedIntoID
+	if err := s.check(ctx, tx, &next, &cur, now); err != nil {
+		return Customer{}, false, err
+	}
+	changes := event.Diff(cur.snapshot(), next.snapshot())
+	if len(changes) == 0 {
+		return cur, false, nil
+	}
+	next.Version, next.UpdatedAt = cur.Version+1, now
+	if err := tx.Update(ctx, next, cur.Version); err != nil {
+		return Customer{}, false, s.explainDuplicate(ctx, tx, next, err)
+	}
+	ev := event.New(actor, "customer.updated", "customer", next.ID)
+	ev.Changes = changes
+	if err := tx.RecordEvent(ctx, ev); err != nil {
+		return Customer{}, false, err
+	}
+	if ch, ok := changes["lifecycle_stage"]; ok {
+		ev := event.New(actor, "customer.lifecycle_stage_changed", "customer", next.ID)
+		ev.Data = map[string]any{"from": ch.Old, "to": ch.New}
+		if err := tx.RecordEvent(ctx, ev); err != nil {
+			return Customer{}, false, err
+		}
+	}
+	return next, true, nil
+}
+
+// Delete soft-deletes a live customer: it leaves lists and answers not found until restored.
+func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64) error {
+	err := s.store.Tx(ctx, func(tx Store) error {
+		c, err := tx.Get(ctx, actor.OrgID, id)
+		if err != nil {
+			return err
+		}
+		if ifMatch != nil && c.Version != *ifMatch {
+			return ErrVersionConflict
+		}
+		return s.softDelete(ctx, tx, actor, c, nil)
+	})
+	if err != nil {
+		return fmt.Errorf("delete customer: %w", err)
+	}
+	return nil
+}
+
+func (s *Service) softDelete(ctx context.Context, tx Store, actor event.Actor, c Customer, mergedInto *uuid.UUID) error {
+	now := event.Now()
+	prev := c.Version
+	c.DeletedAt, c.MergedIntoID, c.Version, c.UpdatedAt = &now, mergedInto, c.Version+1, now
+	if err := tx.Update(ctx, c, prev); err != nil {
+		return err
+	}
+	ev := event.New(actor, "customer.deleted", "customer", c.ID)
+	if mergedInto != nil {
+		ev.Data = map[string]any{"merged_into_id": mergedInto.String()}
+	}
+	return tx.RecordEvent(ctx, ev)
+}
+
+// Restore brings back a soft-deleted customer, unless its email or external_id is now taken.
+func (s *Service) Restore(ctx context.Context, actor event.Actor, id uuid.UUID) (Customer, error) {
+	var restored Customer
+	err := s.store.Tx(ctx, func(tx Store) error {
+		c, err := tx.GetDeleted(ctx, actor.OrgID, id)
+		if errors.Is(err, ErrNotFound) {
+			if _, lerr := tx.Get(ctx, actor.OrgID, id); lerr == nil {
+				return ErrNotDeleted
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.ensureUnique(ctx, tx, c); err != nil {
+			return err
+		}
+		prev := c.Version
+		c.DeletedAt, c.MergedIntoID, c.Version, c.UpdatedAt = nil, nil, c.Version+1, event.Now()
+		if err := tx.Update(ctx, c, prev); err != nil {
+			return s.explainDuplicate(ctx, tx, c, err)
+		}
+		restored = c
+		return tx.RecordEvent(ctx, event.New(actor, "customer.restored", "customer", c.ID))
+	})
+	if err != nil {
+		return Customer{}, fmt.Errorf("restore customer: %w", err)
+	}
+	return restored, nil
+}
+
+// ErrMergeSelf is answered when a customer would be merged into itself.
+var ErrMergeSelf = apperr.Invalid(apperr.FieldError{Field: "duplicate_id", Message: "must differ from the customer merged into"})
+
+// Merge folds a duplicate into the survivor: the survivor keeps its own values and gains the
+// duplicate's where it has none, the union of tags and interests, and the custom fields it lacks.
+// The duplicate is deleted and remembers whom it was merged into.
+func (s *Service) Merge(ctx context.Context, actor event.Actor, survivorID, duplicateID uuid.UUID) (Customer, error) {
+	if survivorID == duplicateID {
+		return Customer{}, ErrMergeSelf
+	}
+	var merged Customer
+	err := s.store.Tx(ctx, func(tx Store) error {
+		survivor, err := tx.Get(ctx, actor.OrgID, survivorID)
+		if err != nil {
+			return err
+		}
+		dup, err := tx.Get(ctx, actor.OrgID, duplicateID)
+		if errors.Is(err, ErrNotFound) {
+			return apperr.Invalid(apperr.FieldError{Field: "duplicate_id", Message: "no such customer in your organization"})
+		}
+		if err != nil {
+			return err
+		}
+		// The duplicate goes first, so that its email and external_id are free for the survivor.
+		if err := s.softDelete(ctx, tx, actor, dup, &survivor.ID); err != nil {
+			return err
+		}
+		next, _, err := s.update(ctx, tx, actor, survivor, combine(survivor, dup))
+		if err != nil {
+			return err
+		}
+		ev := event.New(actor, "customer.merged", "customer", survivor.ID)
+		ev.Data = map[string]any{"duplicate_id": dup.ID.String()}
+		merged = next
+		return tx.RecordEvent(ctx, ev)
+	})
+	if err != nil {
+		return Customer{}, fmt.Errorf("merge customers: %w", err)
+	}
+	return merged, nil
+}
+
+// combine fills the survivor's gaps from the duplicate.
+func combine(survivor, dup Customer) Customer {
+	c := survivor
+	for _, f := range []struct{ dst, src *string }{
+		{&c.ExternalID, &dup.ExternalID}, {&c.FirstName, &dup.FirstName}, {&c.LastName, &dup.LastName},
+		{&c.Email, &dup.Email}, {&c.Phone, &dup.Phone}, {&c.Company, &dup.Company}, {&c.JobTitle, &dup.JobTitle},
+		{&c.Source, &dup.Source}, {&c.PreferredChannel, &dup.PreferredChannel},
+	} {
+		if *f.dst == "" {
+			*f.dst = *f.src
+		}
+	}
+	if c.Address == nil {
+		c.Address = dup.Address
+	}
+	if c.Birthday == nil {
+		c.Birthday = dup.Birthday
+	}
+	if c.OwnerID == nil {
+		c.OwnerID = dup.OwnerID
+	}
+	if c.AcquisitionCost == nil {
+		c.AcquisitionCost = dup.AcquisitionCost
+	}
+	if slices.Index(Stages, dup.LifecycleStage) > slices.Index(Stages, c.LifecycleStage) {
+		c.LifecycleStage = dup.LifecycleStage
+	}
+	c.MarketingConsent = c.MarketingConsent || dup.MarketingConsent
+	c.Tags = append(slices.Clone(c.Tags), dup.Tags...)
+	c.Interests = append(slices.Clone(c.Interests), dup.Interests...)
+	c.CustomFields = maps.Clone(c.CustomFields)
+	if c.CustomFields == nil {
+		c.CustomFields = map[string]any{}
+	}
+	for k, v := range dup.CustomFields {
+		if _, ok := c.CustomFields[k]; !ok {
+			c.CustomFields[k] = v
+		}
+	}
+	return c
+}
+
+// BatchItem is one customer of a batch, matched to a stored one by ExternalID, else Email.
+// Build makes the customer to write from the match, or from nothing when there is none.
+type BatchItem struct {
+	ExternalID string
+	Email      string
+	Build      func(existing *Customer) (Customer, error)
+}
+
+// Batch outcomes.
+const (
+	BatchCreated   = "created"
+	BatchUpdated   = "updated"
+	BatchUnchanged = "unchanged"
+	BatchError     = "error"
+)
+
+// BatchResult is the outcome of one item.
+type BatchResult struct {
+	Status string
+	ID     uuid.UUID
+	Err    error
+}
+
+// ErrBatchFailed is answered by an atomic batch in which some item failed; nothing was written.
+var ErrBatchFailed = apperr.New(apperr.KindInvalid, "the batch is atomic and some items failed; nothing was written")
+
+// Batch creates or updates each item. Non-atomic, every item stands alone; atomic, one failing
+// item rolls back all and Batch answers ErrBatchFailed with the results saying which failed.
+func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchItem, atomic bool) ([]BatchResult, error) {
+	results := make([]BatchResult, len(items))
+	failed := false
+	err := s.store.Tx(ctx, func(tx Store) error {
+		for i, item := range items {
+			run := func(tx Store) error {
+				var err error
+				results[i], err = s.batchItem(ctx, tx, actor, item)
+				return err
+			}
+			var err error
+			if atomic {
+				err = run(tx)
+			} else {
+				err = tx.Tx(ctx, run) // a savepoint: this item's failure leaves the others
+			}
+			if err != nil {
+				if apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable {
+					return err
+				}
+				results[i] = BatchResult{Status: BatchError, Err: err}
+				failed = true
+			}
+		}
+		if atomic && failed {
+			return ErrBatchFailed
+		}
+		return nil
+	})
+	if errors.Is(err, ErrBatchFailed) {
+		return results, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("customer batch: %w", err)
+	}
+	return results, nil
+}
+
+func (s *Service) batchItem(ctx context.Context, tx Store, actor event.Actor, item BatchItem) (BatchResult, error) {
+	existing, err := s.match(ctx, tx, actor.OrgID, item)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	next, err := item.Build(existing)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	if existing == nil {
+		c, err := s.create(ctx, tx, actor, next)
+		return BatchResult{Status: BatchCreated, ID: c.ID}, err
+	}
+	c, changed, err := s.update(ctx, tx, actor, *existing, next)
+	if err != nil || !changed {
+		return BatchResult{Status: BatchUnchanged, ID: c.ID}, err
+	}
+	return BatchResult{Status: BatchUpdated, ID: c.ID}, nil
+}
+
+func (s *Service) match(ctx context.Context, tx Store, orgID uuid.UUID, item BatchItem) (*Customer, error) {
+	lookups := []func() (Customer, error){}
+	if item.ExternalID != "" {
+		lookups = append(lookups, func() (Customer, error) { return tx.ByExternalID(ctx, orgID, item.ExternalID) })
+	}
+	if item.Email != "" {
+		lookups = append(lookups, func() (Customer, error) { return tx.ByEmail(ctx, orgID, item.Email) })
+	}
+	for _, lookup := range lookups {
+		c, err := lookup()
+		if err == nil {
+			return &c, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// snapshot is the customer's writable state as plain values, for change records.
+func (c Customer) snapshot() map[string]any {
+	m := map[string]any{
+		"external_id": c.ExternalID, "first_name": c.FirstName, "last_name": c.LastName, "email": c.Email,
+		"phone": c.Phone, "company": c.Company, "job_title": c.JobTitle, "tags": c.Tags, "custom_fields": c.CustomFields,
+		"lifecycle_stage": string(c.LifecycleStage), "status": string(c.Status), "source": c.Source,
+		"marketing_consent": c.MarketingConsent, "preferred_channel": c.PreferredChannel, "interests": c.Interests,
+		"address": nil, "birthday": nil, "owner_id": nil, "acquisition_cost": nil,
+	}
+	if a := c.Address; a != nil {
+		m["address"] = map[string]any{"line1": a.Line1, "line2": a.Line2, "city": a.City, "region": a.Region, "postal_code": a.PostalCode, "country": a.Country}
+	}
+	if c.Birthday != nil {
+		m["birthday"] = c.Birthday.Format(time.DateOnly)
+	}
+	if c.OwnerID != nil {
+		m["owner_id"] = c.OwnerID.String()
+	}
+	if c.AcquisitionCost != nil {
+		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.Amount.String(), "currency": c.AcquisitionCost.Currency}
+	}
+	return m
+}

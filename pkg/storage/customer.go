@@ -1,0 +1,258 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// CustomerStore keeps customers.
+type CustomerStore struct{ conn }
+
+var _ customer.Store = (*CustomerStore)(nil)
+
+// CustomerStore returns the store over db.
+func (db *DB) CustomerStore() *CustomerStore {
+	return &CustomerStore{conn{db: db.gorm, dialect: db.dialect}}
+}
+
+// Tx runs fn in a transaction; nested, in a savepoint.
+func (s *CustomerStore) Tx(ctx context.Context, fn func(customer.Store) error) error {
+	return inTx(ctx, s.conn, func(c conn) customer.Store { return &CustomerStore{c} }, fn)
+}
+
+type addressJSON struct {
+	Line1      string `json:"line1,omitempty"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+type customerRow struct {
+	OrgID                   uuid.UUID `gorm:"primaryKey"`
+	ID                      uuid.UUID `gorm:"primaryKey"`
+	ExternalID              *string
+	FirstName               string
+	LastName                string
+	Email                   *string
+	Phone                   string
+	Company                 string
+	JobTitle                string
+	Address                 jsonValue[*addressJSON]
+	Birthday                *time.Time
+	Tags                    jsonValue[[]string]
+	CustomFields            jsonValue[map[string]any]
+	OwnerID                 *uuid.UUID
+	LifecycleStage          string
+	Status                  string
+	Source                  string
+	AcquisitionCostAmount   decimal.NullDecimal
+	AcquisitionCostCurrency *string
+	MarketingConsent        bool
+	MarketingConsentAt      *time.Time
+	PreferredChannel        string
+	Interests               jsonValue[[]string]
+	SearchText              string
+	Version                 int64
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+	DeletedAt               *time.Time
+	MergedIntoID            *uuid.UUID
+}
+
+func (customerRow) TableName() string { return "customers" }
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// searchText is what q= searches: names, email, phone and company, lower-cased.
+func searchText(c customer.Customer) string {
+	return strings.ToLower(strings.Join([]string{c.FirstName, c.LastName, c.Email, c.Phone, c.Company}, " "))
+}
+
+func toCustomerRow(c customer.Customer) customerRow {
+	r := customerRow{
+		OrgID: c.OrgID, ID: c.ID, ExternalID: nullable(c.ExternalID), FirstName: c.FirstName, LastName: c.LastName,
+		Email: nullable(c.Email), Phone: c.Phone, Company: c.Company, JobTitle: c.JobTitle, Birthday: c.Birthday,
+		Tags: jsonValue[[]string]{V: c.Tags}, CustomFields: jsonValue[map[string]any]{V: c.CustomFields}, OwnerID: c.OwnerID,
+		LifecycleStage: string(c.LifecycleStage), Status: string(c.Status), Source: c.Source,
+		MarketingConsent: c.MarketingConsent, MarketingConsentAt: c.MarketingConsentAt, PreferredChannel: c.PreferredChannel,
+		Interests: jsonValue[[]string]{V: c.Interests}, SearchText: searchText(c), Version: c.Version,
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, DeletedAt: c.DeletedAt, MergedIntoID: c.MergedIntoID,
+	}
+	if a := c.Address; a != nil {
+		r.Address.V = &addressJSON{a.Line1, a.Line2, a.City, a.Region, a.PostalCode, a.Country}
+	}
+	if m := c.AcquisitionCost; m != nil {
+		r.AcquisitionCostAmount = decimal.NullDecimal{Decimal: m.Amount, Valid: true}
+		r.AcquisitionCostCurrency = &m.Currency
+	}
+	// JSON columns are NOT NULL: an absent list or object is stored empty.
+	if r.Tags.V == nil {
+		r.Tags.V = []string{}
+	}
+	if r.Interests.V == nil {
+		r.Interests.V = []string{}
+	}
+	if r.CustomFields.V == nil {
+		r.CustomFields.V = map[string]any{}
+	}
+	return r
+}
+
+func (r customerRow) toCustomer() (customer.Customer, error) {
+	c := customer.Customer{
+		ID: r.ID, OrgID: r.OrgID, ExternalID: deref(r.ExternalID), FirstName: r.FirstName, LastName: r.LastName,
+		Email: deref(r.Email), Phone: r.Phone, Company: r.Company, JobTitle: r.JobTitle, Tags: r.Tags.V,
+		CustomFields: r.CustomFields.V, OwnerID: r.OwnerID, LifecycleStage: customer.LifecycleStage(r.LifecycleStage),
+		Status: customer.Status(r.Status), Source: r.Source, MarketingConsent: r.MarketingConsent,
+		MarketingConsentAt: utcPtr(r.MarketingConsentAt), PreferredChannel: r.PreferredChannel, Interests: r.Interests.V,
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
+		MergedIntoID: r.MergedIntoID,
+	}
+	if a := r.Address.V; a != nil {
+		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if r.Birthday != nil {
+		b := time.Date(r.Birthday.Year(), r.Birthday.Month(), r.Birthday.Day(), 0, 0, 0, 0, time.UTC)
+		c.Birthday = &b
+	}
+	if r.AcquisitionCostAmount.Valid {
+		c.AcquisitionCost = &customer.Money{Amount: r.AcquisitionCostAmount.Decimal, Currency: deref(r.AcquisitionCostCurrency)}
+	}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
+	if c.Interests == nil {
+		c.Interests = []string{}
+	}
+	if c.CustomFields == nil {
+		c.CustomFields = map[string]any{}
+	}
+	return c, nil
+}
+
+func customerWriteErr(err error) error {
+	if name, ok := uniqueViolation(err); ok {
+		if strings.Contains(name, "external_id") {
+			return customer.ErrExternalIDTaken
+		}
+		return customer.ErrEmailTaken
+	}
+	return translate(err)
+}
+
+// Insert stores a new customer.
+func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer) error {
+	row := toCustomerRow(c)
+	return customerWriteErr(s.with(ctx).Create(&row).Error)
+}
+
+// Update overwrites a customer whose stored version is prev.
+func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev int64) error {
+	row := toCustomerRow(c)
+	res := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND version = ?", c.OrgID, c.ID, prev).
+		Select("*").Omit("org_id", "id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return customerWriteErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return customer.ErrVersionConflict
+	}
+	return nil
+}
+
+func (s *CustomerStore) take(q *gorm.DB) (customer.Customer, error) {
+	var row customerRow
+	if err := q.Take(&row).Error; err != nil {
+		return customer.Customer{}, notFound(err, customer.ErrNotFound)
+	}
+	return row.toCustomer()
+}
+
+func (s *CustomerStore) live(ctx context.Context, orgID uuid.UUID) *gorm.DB {
+	return s.with(ctx).Where("org_id = ? AND deleted_at IS NULL", orgID)
+}
+
+// Get returns a live customer.
+func (s *CustomerStore) Get(ctx context.Context, orgID, id uuid.UUID) (customer.Customer, error) {
+	return s.take(s.live(ctx, orgID).Where("id = ?", id))
+}
+
+// GetDeleted returns a soft-deleted customer.
+func (s *CustomerStore) GetDeleted(ctx context.Context, orgID, id uuid.UUID) (customer.Customer, error) {
+	return s.take(s.with(ctx).Where("org_id = ? AND id = ? AND deleted_at IS NOT NULL", orgID, id))
+}
+
+// ByExternalID finds a live customer by the integrator's key.
+func (s *CustomerStore) ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (customer.Customer, error) {
+	return s.take(s.live(ctx, orgID).Where("external_id = ?", externalID))
+}
+
+// ByEmail finds a live customer by email, ignoring case.
+func (s *CustomerStore) ByEmail(ctx context.Context, orgID uuid.UUID, email string) (customer.Customer, error) {
+	return s.take(s.live(ctx, orgID).Where("lower(email) = ?", strings.ToLower(email)))
+}
+
+var customerSortKeys = map[string]sortKey[customerRow]{
+	"created_at": {column: "created_at", isTime: true, value: func(r customerRow) any { return r.CreatedAt }},
+	"updated_at": {column: "updated_at", isTime: true, value: func(r customerRow) any { return r.UpdatedAt }},
+	"last_name":  {column: "last_name", value: func(r customerRow) any { return r.LastName }},
+}
+
+// likeEscaper makes user text literal inside a LIKE pattern.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// List returns a page of live customers matching the filter.
+func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Filter, p page.Request) (page.Result[customer.Customer], error) {
+	q := s.live(ctx, orgID).Model(&customerRow{})
+	if f.Q != "" {
+		q = q.Where(`search_text LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(f.Q))+"%")
+	}
+	if f.Email != "" {
+		q = q.Where("lower(email) = ?", strings.ToLower(f.Email))
+	}
+	for _, tag := range f.Tags {
+		if s.dialect == Postgres {
+			b, _ := json.Marshal([]string{strings.ToLower(tag)})
+			q = q.Where("tags @> ?::jsonb", string(b))
+		} else {
+			q = q.Where("EXISTS (SELECT 1 FROM json_each(customers.tags) WHERE json_each.value = ?)", strings.ToLower(tag))
+		}
+	}
+	for column, value := range map[string]string{"lifecycle_stage": string(f.LifecycleStage), "status": string(f.Status), "source": f.Source} {
+		if value != "" {
+			q = q.Where(column+" = ?", value)
+		}
+	}
+	if f.OwnerID != nil {
+		q = q.Where("owner_id = ?", *f.OwnerID)
+	}
+	for cond, t := range map[string]*time.Time{"created_at >= ?": f.CreatedAfter, "created_at < ?": f.CreatedBefore, "updated_at >= ?": f.UpdatedAfter} {
+		if t != nil {
+			q = q.Where(cond, t.UTC())
+		}
+	}
+	return keysetPage(q, p, customerSortKeys, func(r customerRow) uuid.UUID { return r.ID }, customerRow.toCustomer)
+}

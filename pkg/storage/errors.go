@@ -1,0 +1,67 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+)
+
+// errUnavailable is what every error that means "the database cannot be reached" becomes.
+var errUnavailable = apperr.New(apperr.KindUnavailable, "the database is unavailable; try again shortly")
+
+// translate turns driver errors that mean the database is down or overloaded into an
+// unavailable error; other errors pass through for the caller to translate or wrap.
+func translate(err error) error {
+	if err == nil || !isUnavailable(err) {
+		return err
+	}
+	return apperr.Wrap(apperr.KindUnavailable, err, errUnavailable.Message)
+}
+
+func isUnavailable(err error) bool {
+	if _, ok := apperr.As(err); ok {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08: connection exception; 53: insufficient resources; 57P0x: shutdown; 57014: cancelled by timeout.
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "53") ||
+			strings.HasPrefix(pgErr.Code, "57P0") || pgErr.Code == "57014"
+	}
+	var connectErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is closed") || strings.Contains(msg, "database is locked") ||
+		strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "conn closed")
+}
+
+// uniqueViolation reports whether err broke a unique index, and which: the index name on
+// PostgreSQL, the message (naming the index or its columns) on SQLite.
+func uniqueViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.ConstraintName, pgErr.Code == "23505"
+	}
+	msg := err.Error()
+	return msg, strings.Contains(msg, "UNIQUE constraint failed")
+}
+
+// notFound maps gorm's not-found to the domain's sentinel and translates other errors.
+func notFound(err error, sentinel error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return sentinel
+	}
+	return translate(err)
+}

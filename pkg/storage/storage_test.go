@@ -1,0 +1,7 @@
+package storage_test
+
+import (
+	"log/slog"
+)
+
+var discard = slog.New(slog.DiscardHandler)
