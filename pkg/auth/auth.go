@@ -205,3 +205,15 @@ const (
 	RevokeFamily
 	RevokeUser
 )
+
+// Permissions lists what the caller may do, in a stable order.
+func (p Principal) Permissions() []Permission {
+	all := make([]Permission, 0, len(minimumRole))
+	for perm := range minimumRole {
+		if p.Can(perm) {
+			all = append(all, perm)
+		}
+	}
+	slices.Sort(all)
+	return all
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 )
@@ -29,9 +30,19 @@ func normalize(c *Customer, defaultRegion string) apperr.Fields {
 		a := c.Address
 		trim(&a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Country)
 		a.Country = strings.ToUpper(a.Country)
+		if r, err := language.ParseRegion(a.Country); a.Country != "" && (err != nil || !r.IsCountry() || r.String() != a.Country) {
+			bad.Add("address.country", "must be an ISO 3166-1 alpha-2 country code")
+			a.Country = ""
+		}
 		if *a == (Address{}) {
 			c.Address = nil
 		}
+	}
+	if c.FirstName == "" && c.LastName == "" && c.Email == "" && c.Phone == "" && c.Company == "" && c.ExternalID == "" {
+		bad.Add("first_name", "a customer needs at least one of first_name, last_name, email, phone, company or external_id")
+	}
+	if c.CustomFields == nil {
+		c.CustomFields = map[string]any{}
 	}
 	if c.Phone != "" {
 		region := defaultRegion

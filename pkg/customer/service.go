@@ -373,17 +373,12 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 	failed := false
 	err := s.store.Tx(ctx, func(tx Store) error {
 		for i, item := range items {
-			run := func(tx Store) error {
+			// A savepoint per item: a failed item leaves the others, and the transaction usable.
+			err := tx.Tx(ctx, func(tx Store) error {
 				var err error
 				results[i], err = s.batchItem(ctx, tx, actor, item)
 				return err
-			}
-			var err error
-			if atomic {
-				err = run(tx)
-			} else {
-				err = tx.Tx(ctx, run) // a savepoint: this item's failure leaves the others
-			}
+			})
 			if err != nil {
 				if apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable {
 					return err

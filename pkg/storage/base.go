@@ -91,3 +91,6 @@ func (j *jsonValue[T]) Scan(src any) error {
 		return errors.New("jsonValue: unsupported source type")
 	}
 }
+
+// GormDataType tells GORM that the column holds one JSON value, not the struct's fields.
+func (jsonValue[T]) GormDataType() string { return "json" }

@@ -50,6 +50,9 @@ func isUnavailable(err error) bool {
 // uniqueViolation reports whether err broke a unique index, and which: the index name on
 // PostgreSQL, the message (naming the index or its columns) on SQLite.
 func uniqueViolation(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return pgErr.ConstraintName, pgErr.Code == "23505"

@@ -1,0 +1,96 @@
+// Package api is Rapport's HTTP transport, and the only tree that imports Echo. New builds the
+// router: operations endpoints at the root, the versioned API under /v1.
+//
+//	@title						Rapport API
+//	@version					1.0
+//	@description				Rapport is a headless CRM: customers, their contact history, feedback and loyalty.
+//	@description				Errors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated:
+//	@description				{data, next_cursor, has_more}. Every POST takes an Idempotency-Key. Every response carries
+//	@description				X-Request-Id and RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+//	@BasePath					/v1
+//	@accept						json
+//	@produce					json
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				Authorization: Bearer <access token or API key>
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rapportcrm/rapport/api/authapi"
+	"github.com/rapportcrm/rapport/api/customerapi"
+	"github.com/rapportcrm/rapport/api/mid"
+	"github.com/rapportcrm/rapport/api/opsapi"
+	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/ratelimit"
+)
+
+// Config is what the router needs.
+type Config struct {
+	Log            *slog.Logger
+	Registry       *prometheus.Registry
+	Ready          opsapi.Pinger
+	Auth           *auth.Service
+	Customers      *customer.Service
+	Idempotency    idempotency.Store
+	RateLimit      *ratelimit.Limiter
+	CORSOrigins    []string
+	BodyLimit      string // e.g. "1M"
+	BatchBodyLimit string // e.g. "16M"
+	RequestTimeout time.Duration
+}
+
+// New builds the router.
+func New(cfg Config) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = web.ErrorHandler(cfg.Log)
+	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on private networks only
+
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
+	e.Use(mid.Observe(cfg.Log, mid.NewMetrics(cfg.Registry)))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+		cfg.Log.ErrorContext(c.Request().Context(), "panic", "error", err, "stack", string(stack))
+		return err
+	}}))
+	if len(cfg.CORSOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  cfg.CORSOrigins,
+			AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "If-Match", "Idempotency-Key", echo.HeaderXRequestID},
+			ExposeHeaders: []string{"ETag", echo.HeaderLocation, echo.HeaderXRequestID, "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Idempotent-Replayed"},
+			MaxAge:        3600,
+		}))
+	}
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
+		Limit:   cfg.BodyLimit,
+		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/batch") },
+	}))
+	e.Use(mid.Deadline(cfg.RequestTimeout))
+
+	opsapi.Register(e, cfg.Ready, cfg.Registry)
+
+	v1 := e.Group("/v1")
+	public := v1.Group("", mid.RateLimit(cfg.RateLimit))
+	private := v1.Group("", mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
+	authapi.Register(public, private, cfg.Auth)
+	customerapi.Register(private, cfg.Customers, middleware.BodyLimit(cfg.BatchBodyLimit))
+
+	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
+	return e
+}
+
+// Handler wraps the router for http.Server.
+func Handler(e *echo.Echo) http.Handler { return e }

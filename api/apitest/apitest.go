@@ -1,0 +1,264 @@
+// Package apitest runs the real router on a fresh database and checks every response it sees
+// against the published OpenAPI document, so that a response the document does not describe
+// fails the test.
+package apitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/rapportcrm/rapport/api"
+	"github.com/rapportcrm/rapport/docs"
+	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/ratelimit"
+	"github.com/rapportcrm/rapport/pkg/storage"
+	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
+)
+
+// Secret signs the test server's tokens.
+var Secret = []byte("test-secret-test-secret-test-secret!")
+
+// Env is a router on a fresh database.
+type Env struct {
+	t      *testing.T
+	Echo   *echo.Echo
+	DB     *storage.DB
+	router routers.Router
+}
+
+// Options change the server a test gets.
+type Options struct {
+	RateLimit     float64
+	RateBurst     int
+	LoginAttempts int
+	SignupClosed  bool
+	AccessTTL     time.Duration
+}
+
+// New returns a server with generous limits.
+func New(t *testing.T) *Env { return NewWith(t, Options{}) }
+
+// NewWith returns a server with the given options.
+func NewWith(t *testing.T, o Options) *Env {
+	t.Helper()
+	if o.RateLimit == 0 {
+		o.RateLimit, o.RateBurst = 1e6, 1e6
+	}
+	if o.LoginAttempts == 0 {
+		o.LoginAttempts = 1000
+	}
+	if o.AccessTTL == 0 {
+		o.AccessTTL = 15 * time.Minute
+	}
+	db := storagetest.New(t)
+	authStore := db.AuthStore()
+	authSvc := auth.NewService(authStore, auth.Config{
+		Tokens:     auth.TokenConfig{Secret: Secret, Issuer: "rapport", Audience: "rapport-api", AccessTTL: o.AccessTTL, RefreshTTL: time.Hour},
+		SignupOpen: !o.SignupClosed, BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, LoginRefill: time.Minute,
+	})
+	e := api.New(api.Config{
+		Log:            slog.New(slog.DiscardHandler),
+		Registry:       prometheus.NewRegistry(),
+		Ready:          db,
+		Auth:           authSvc,
+		Customers:      customer.NewService(db.CustomerStore(), authStore, "US"),
+		Idempotency:    db.IdempotencyStore(),
+		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
+		BodyLimit:      "1M",
+		BatchBodyLimit: "16M",
+		RequestTimeout: 30 * time.Second,
+	})
+	return &Env{t: t, Echo: e, DB: db, router: contractRouter(t)}
+}
+
+func contractRouter(t *testing.T) routers.Router {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(docs.OpenAPI)
+	if err != nil {
+		t.Fatalf("load OpenAPI document: %v", err)
+	}
+	doc.Servers = openapi3.Servers{{URL: "http://example.com/v1"}}
+	r, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatalf("route OpenAPI document: %v", err)
+	}
+	return r
+}
+
+// Response is a recorded response.
+type Response struct {
+	Code   int
+	Header http.Header
+	Body   []byte
+}
+
+// Decode parses the body into v.
+func (r *Response) Decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// Map parses the body as a JSON object.
+func (r *Response) Map(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.Decode(t, &m)
+	return m
+}
+
+// Req is a request to send.
+type Req struct {
+	Method, Path string
+	Body         any // marshalled to JSON unless a string or []byte
+	Token        string
+	Header       map[string]string
+}
+
+// Do sends a request through the whole router and checks the response against the document.
+func (e *Env) Do(t *testing.T, r Req) *Response {
+	t.Helper()
+	var body io.Reader
+	switch b := r.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = bytes.NewReader(j)
+	}
+	req := httptest.NewRequest(r.Method, r.Path, body)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
+	}
+	var reqBody []byte
+	if body != nil {
+		reqBody, _ = io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	rec := httptest.NewRecorder()
+	e.Echo.ServeHTTP(rec, req)
+	res := &Response{Code: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	e.check(t, req, reqBody, res)
+	return res
+}
+
+// check validates a response against the OpenAPI document, and that every error is problem+json.
+func (e *Env) check(t *testing.T, req *http.Request, reqBody []byte, res *Response) {
+	t.Helper()
+	if res.Header.Get("X-Request-Id") == "" {
+		t.Errorf("%s %s: no X-Request-Id", req.Method, req.URL.Path)
+	}
+	if res.Code >= 400 && res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("%s %s: %d answered with Content-Type %q, want application/problem+json", req.Method, req.URL.Path, res.Code, res.Header.Get("Content-Type"))
+	}
+	if !strings.HasPrefix(req.URL.Path, "/v1/") {
+		return // operations endpoints are not part of the API document
+	}
+	req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	route, params, err := e.router.FindRoute(req)
+	if err != nil {
+		if res.Code != http.StatusNotFound && res.Code != http.StatusMethodNotAllowed && res.Code != http.StatusUnauthorized {
+			t.Errorf("%s %s answered %d but the document has no such operation: %v", req.Method, req.URL.Path, res.Code, err)
+		}
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+		Status:                 res.Code,
+		Header:                 res.Header,
+		Body:                   io.NopCloser(bytes.NewReader(res.Body)),
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not describe: %v\nbody: %s", req.Method, req.URL.Path, res.Code, err, res.Body)
+	}
+}
+
+// Session is a signed-in user.
+type Session struct {
+	Access, Refresh string
+	OrgID, UserID   string
+	Email, Password string
+}
+
+// Signup creates an organization with its owner and returns the owner's session.
+func (e *Env) Signup(t *testing.T, org string) Session {
+	t.Helper()
+	email := strings.ToLower(strings.ReplaceAll(org, " ", "")) + "-owner@example.com"
+	res := e.Do(t, Req{Method: "POST", Path: "/v1/auth/signup", Body: map[string]string{
+		"organization_name": org, "name": "Owner of " + org, "email": email, "password": "correct horse battery",
+	}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("signup %s: %d %s", org, res.Code, res.Body)
+	}
+	s := e.session(t, res)
+	s.Email, s.Password = email, "correct horse battery"
+	return s
+}
+
+// AddUser creates a user with a role in the owner's organization and signs them in.
+func (e *Env) AddUser(t *testing.T, owner Session, email, role string) Session {
+	t.Helper()
+	res := e.Do(t, Req{Method: "POST", Path: "/v1/users", Token: owner.Access, Body: map[string]string{
+		"email": email, "name": role + " user", "password": "another long password", "role": role,
+	}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("add user: %d %s", res.Code, res.Body)
+	}
+	return e.Login(t, email, "another long password")
+}
+
+// Login signs a user in.
+func (e *Env) Login(t *testing.T, email, password string) Session {
+	t.Helper()
+	res := e.Do(t, Req{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": email, "password": password}})
+	if res.Code != http.StatusOK {
+		t.Fatalf("login %s: %d %s", email, res.Code, res.Body)
+	}
+	s := e.session(t, res)
+	s.Email, s.Password = email, password
+	return s
+}
+
+func (e *Env) session(t *testing.T, res *Response) Session {
+	t.Helper()
+	var tok struct{ AccessToken, RefreshToken string }
+	var raw map[string]any
+	res.Decode(t, &raw)
+	tok.AccessToken, _ = raw["access_token"].(string)
+	tok.RefreshToken, _ = raw["refresh_token"].(string)
+	me := e.Do(t, Req{Method: "GET", Path: "/v1/me", Token: tok.AccessToken}).Map(t)
+	user, _ := me["user"].(map[string]any)
+	org, _ := me["organization"].(map[string]any)
+	return Session{Access: tok.AccessToken, Refresh: tok.RefreshToken, OrgID: org["id"].(string), UserID: user["id"].(string)}
+}

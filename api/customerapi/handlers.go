@@ -1,0 +1,383 @@
+package customerapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/rapportcrm/rapport/api/mid"
+	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/customer"
+)
+
+type handlers struct{ svc *customer.Service }
+
+// Register mounts the customer routes. batchLimit is the body limit of the batch route.
+func Register(g *echo.Group, svc *customer.Service, batchLimit echo.MiddlewareFunc) {
+	h := handlers{svc: svc}
+	g.GET("/customers", h.list, mid.Require(auth.CustomersRead))
+	g.POST("/customers", h.create, mid.Require(auth.CustomersWrite))
+	g.POST("/customers/batch", h.batch, mid.Require(auth.CustomersWrite), batchLimit)
+	g.GET("/customers/:id", h.get, mid.Require(auth.CustomersRead))
+	g.PATCH("/customers/:id", h.patch, mid.Require(auth.CustomersWrite))
+	g.DELETE("/customers/:id", h.delete, mid.Require(auth.CustomersWrite))
+	g.POST("/customers/:id/restore", h.restore, mid.Require(auth.CustomersAdmin))
+	g.POST("/customers/:id/merge", h.merge, mid.Require(auth.CustomersWrite))
+}
+
+func respond(c echo.Context, status int, cust customer.Customer) error {
+	web.SetETag(c, cust.Version)
+	return c.JSON(status, toCustomer(cust))
+}
+
+// list godoc
+//
+//	@Summary		List customers
+//	@Description	Keyset-paginated: pass next_cursor as cursor for the next page, with the same sort and filters.
+//	@Description	q searches names, email, phone and company (case-insensitive substring). Every tag given must be present.
+//	@Tags			customers
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			limit			query		int			false	"Page size, 1 to 200"	default(50)
+//	@Param			cursor			query		string		false	"next_cursor of the previous page"
+//	@Param			sort			query		string		false	"Order; - for descending"	Enums(created_at, -created_at, updated_at, -updated_at, last_name, -last_name)	default(-created_at)
+//	@Param			q				query		string		false	"Free-text search"
+//	@Param			email			query		string		false	"Exact email, any case"
+//	@Param			tag				query		[]string	false	"Tag; repeat for several (all must match)"	collectionFormat(multi)
+//	@Param			lifecycle_stage	query		string		false	"Lifecycle stage"	Enums(prospect, customer, client, supporter, advocate, partner)
+//	@Param			status			query		string		false	"Status"	Enums(active, churned)
+//	@Param			owner_id		query		string		false	"Owner (a user id)"	format(uuid)
+//	@Param			source			query		string		false	"Acquisition source"
+//	@Param			created_after	query		string		false	"Created at or after (RFC 3339)"	format(date-time)
+//	@Param			created_before	query		string		false	"Created before (RFC 3339)"	format(date-time)
+//	@Param			updated_after	query		string		false	"Updated at or after (RFC 3339)"	format(date-time)
+//	@Success		200				{object}	web.Page{data=[]Customer}
+//	@Failure		400,401,403,429,500,503	{object}	web.Problem
+//	@Router			/customers [get]
+func (h handlers) list(c echo.Context) error {
+	q := web.NewQuery(c, "q", "email", "tag", "lifecycle_stage", "status", "owner_id", "source", "created_after", "created_before", "updated_after")
+	f := customer.Filter{
+		Q: q.String("q"), Email: q.String("email"), Tags: q.Strings("tag"), Source: q.String("source"),
+		LifecycleStage: web.Enum(q, "lifecycle_stage", customer.Stages), Status: web.Enum(q, "status", customer.Statuses),
+		OwnerID: q.UUID("owner_id"), CreatedAfter: q.Time("created_after"), CreatedBefore: q.Time("created_before"), UpdatedAfter: q.Time("updated_after"),
+	}
+	req := q.Page(customer.SortFields, "-created_at")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.List(c.Request().Context(), mid.Principal(c).OrgID, f, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, web.NewPage(res, toCustomer))
+}
+
+// create godoc
+//
+//	@Summary		Create a customer
+//	@Description	A duplicate email or external_id answers 409 with the existing customer's id in existing_id.
+//	@Tags			customers
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe: the same key and body answer the first response"
+//	@Param			body			body		CustomerInput	true	"The customer"
+//	@Success		201				{object}	Customer
+//	@Header			201				{string}	ETag		"The version"
+//	@Header			201				{string}	Location	"The new customer's URL"
+//	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/customers [post]
+func (h handlers) create(c echo.Context) error {
+	var in CustomerInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	cust, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(customer.New()))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/customers/"+cust.ID.String())
+	return respond(c, http.StatusCreated, cust)
+}
+
+// get godoc
+//
+//	@Summary	Get a customer
+//	@Tags		customers
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Customer id"	format(uuid)
+//	@Success	200	{object}	Customer
+//	@Header		200	{string}	ETag	"The version, for If-Match"
+//	@Failure	401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/customers/{id} [get]
+func (h handlers) get(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	cust, err := h.svc.Get(c.Request().Context(), mid.Principal(c).OrgID, id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, cust)
+}
+
+// patch godoc
+//
+//	@Summary		Update a customer (JSON merge patch)
+//	@Description	RFC 7396: fields present replace the stored ones, null clears a field, objects
+//	@Description	(custom_fields, address) merge key by key, arrays are replaced. With If-Match, a customer
+//	@Description	changed since that ETag answers 412 and nothing is written.
+//	@Tags			customers
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string			true	"Customer id"	format(uuid)
+//	@Param			If-Match	header		string			false	"ETag from a previous read"
+//	@Param			body		body		CustomerInput	true	"The fields to change"
+//	@Success		200			{object}	Customer
+//	@Header			200			{string}	ETag	"The new version"
+//	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id} [patch]
+func (h handlers) patch(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := web.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	patch, err := web.ReadBody(c)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(patch), []byte("{")) {
+		return apperr.New(apperr.KindBadRequest, "a merge patch must be a JSON object")
+	}
+	cust, err := h.svc.Update(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch, func(cur customer.Customer) (customer.Customer, error) {
+		return applyPatch(cur, patch)
+	})
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, cust)
+}
+
+// applyPatch merges patch into the stored customer's writable fields and reads the result as a
+// new input, strictly: a read-only or unknown field is refused.
+func applyPatch(cur customer.Customer, patch []byte) (customer.Customer, error) {
+	doc, err := json.Marshal(toInput(cur))
+	if err != nil {
+		return customer.Customer{}, err
+	}
+	merged, err := jsonpatch.MergePatch(doc, patch)
+	if err != nil {
+		return customer.Customer{}, apperr.New(apperr.KindBadRequest, "malformed JSON merge patch")
+	}
+	var in CustomerInput
+	if err := web.Decode(merged, &in); err != nil {
+		return customer.Customer{}, err
+	}
+	return in.toDomain(cur), nil
+}
+
+// delete godoc
+//
+//	@Summary		Delete a customer (soft)
+//	@Description	The customer leaves lists and answers 404 until an admin restores it.
+//	@Tags			customers
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path	string	true	"Customer id"	format(uuid)
+//	@Param			If-Match	header	string	false	"ETag from a previous read"
+//	@Success		204
+//	@Failure		400,401,403,404,412,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id} [delete]
+func (h handlers) delete(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := web.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.Delete(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// restore godoc
+//
+//	@Summary		Restore a deleted customer (admins)
+//	@Description	409 when the customer is not deleted, or its email or external_id now belongs to another customer.
+//	@Tags			customers
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string	true	"Customer id"	format(uuid)
+//	@Param			Idempotency-Key	header		string	false	"Makes a retry safe"
+//	@Success		200				{object}	Customer
+//	@Failure		401,403,404,409,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id}/restore [post]
+func (h handlers) restore(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	cust, err := h.svc.Restore(c.Request().Context(), mid.Principal(c).Actor(), id)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, cust)
+}
+
+// merge godoc
+//
+//	@Summary		Merge a duplicate into this customer
+//	@Description	This customer keeps its values and gains the duplicate's where it has none: contact
+//	@Description	details, address, owner, the higher lifecycle stage, the union of tags and interests, and
+//	@Description	the custom fields it lacks. The duplicate is deleted; the merge is on both timelines.
+//	@Tags			customers
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string			true	"The surviving customer's id"	format(uuid)
+//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
+//	@Param			body			body		MergeRequest	true	"The duplicate"
+//	@Success		200				{object}	Customer
+//	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id}/merge [post]
+func (h handlers) merge(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var req MergeRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	cust, err := h.svc.Merge(c.Request().Context(), mid.Principal(c).Actor(), id, uuid.MustParse(req.DuplicateID))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, cust)
+}
+
+var errBatchTooLarge = apperr.New(apperr.KindTooLarge, "a batch takes at most %d items; split it", customer.MaxBatch)
+
+// batch godoc
+//
+//	@Summary		Create or update up to 1,000 customers
+//	@Description	Each item is matched by external_id, else email: a match is updated as by a merge patch,
+//	@Description	otherwise a customer is created. The answer has one result per item, in order:
+//	@Description	created, updated, unchanged, or error with its problem. With atomic true, one bad item
+//	@Description	fails the batch with 422 naming the bad items (errors[].field starts with items[i]) and nothing is written.
+//	@Description	More than 1,000 items answer 413.
+//	@Tags			customers
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
+//	@Param			body			body		BatchRequest	true	"The items"
+//	@Success		200				{object}	BatchResponse
+//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/customers/batch [post]
+func (h handlers) batch(c echo.Context) error {
+	var req BatchRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	if len(req.Items) > customer.MaxBatch {
+		return errBatchTooLarge
+	}
+	items := make([]customer.BatchItem, len(req.Items))
+	for i, raw := range req.Items {
+		var keys struct {
+			ExternalID any `json:"external_id"`
+			Email      any `json:"email"`
+		}
+		_ = json.Unmarshal(raw, &keys) // a malformed item fails in Build with the full reason
+		items[i] = customer.BatchItem{ExternalID: keyString(keys.ExternalID), Email: keyString(keys.Email), Build: buildItem(raw)}
+	}
+	results, err := h.svc.Batch(c.Request().Context(), mid.Principal(c).Actor(), items, req.Atomic)
+	if errors.Is(err, customer.ErrBatchFailed) {
+		return atomicFailure(results)
+	}
+	if err != nil {
+		return err
+	}
+	out := BatchResponse{Results: make([]BatchResult, len(results))}
+	for i, r := range results {
+		out.Results[i] = BatchResult{Index: i, Status: r.Status}
+		if r.Err != nil {
+			p := web.ProblemFor(r.Err, c.Request().URL.Path)
+			p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+			out.Results[i].Error = &p
+		} else {
+			out.Results[i].ID = optional(r.ID.String())
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func keyString(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}
+
+func buildItem(raw json.RawMessage) func(*customer.Customer) (customer.Customer, error) {
+	return func(existing *customer.Customer) (customer.Customer, error) {
+		if existing != nil {
+			return applyPatch(*existing, raw)
+		}
+		var in CustomerInput
+		if err := web.Decode(raw, &in); err != nil {
+			return customer.Customer{}, err
+		}
+		return in.toDomain(customer.New()), nil
+	}
+}
+
+// atomicFailure names every failed item's fields, prefixed with items[i].
+func atomicFailure(results []customer.BatchResult) error {
+	var bad apperr.Fields
+	for i, r := range results {
+		if r.Status != customer.BatchError {
+			continue
+		}
+		prefix := fmt.Sprintf("items[%d]", i)
+		e, ok := apperr.As(r.Err)
+		if !ok || len(e.Fields) == 0 {
+			bad.Add(prefix, "%s", web.ProblemFor(r.Err, "").Detail)
+			continue
+		}
+		for _, f := range e.Fields {
+			bad.Add(prefix+"."+f.Field, "%s", f.Message)
+		}
+	}
+	e := apperr.Invalid(bad...)
+	e.Message = fmt.Sprintf("the batch is atomic and %d items failed; nothing was written", countFailed(results))
+	return e
+}
+
+func countFailed(results []customer.BatchResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Status == customer.BatchError {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,210 @@
+// Package customerapi serves /v1/customers: the record, its list with search and filters, batch
+// upserts, merging duplicates, deletion and restoration.
+package customerapi
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/customer"
+)
+
+// Address is a postal address.
+type Address struct {
+	Line1      string `json:"line1,omitempty" validate:"max=200"`
+	Line2      string `json:"line2,omitempty" validate:"max=200"`
+	City       string `json:"city,omitempty" validate:"max=100"`
+	Region     string `json:"region,omitempty" validate:"max=100"`
+	PostalCode string `json:"postal_code,omitempty" validate:"max=20"`
+	// ISO 3166-1 alpha-2; also the region national phone numbers are read in.
+	Country string `json:"country,omitempty" validate:"max=2" example:"DE"`
+} // @name Address
+
+// Money is an exact amount: a decimal string, never a float, in an ISO 4217 currency.
+type Money struct {
+	Amount   string `json:"amount" validate:"required,numeric,max=24" example:"19.90"`
+	Currency string `json:"currency" validate:"required,len=3" example:"EUR"`
+} // @name Money
+
+// CustomerInput holds a customer's writable fields, for POST and as the document a PATCH
+// (JSON merge patch) applies to. Text fields are trimmed; tags and interests are lower-cased.
+type CustomerInput struct {
+	// The integrator's own key, unique in the organization.
+	ExternalID string `json:"external_id,omitempty" validate:"max=255" example:"shop-10042"`
+	FirstName  string `json:"first_name,omitempty" validate:"max=100" example:"Grace"`
+	LastName   string `json:"last_name,omitempty" validate:"max=100" example:"Hopper"`
+	// Unique in the organization, compared without regard to case.
+	Email string `json:"email,omitempty" validate:"omitempty,email,max=254" example:"grace@example.com"`
+	// Stored in E.164. A national number is read in the address's country, else the server's default region.
+	Phone    string   `json:"phone,omitempty" validate:"max=40" example:"+14155550123"`
+	Company  string   `json:"company,omitempty" validate:"max=200" example:"Navy"`
+	JobTitle string   `json:"job_title,omitempty" validate:"max=200"`
+	Address  *Address `json:"address,omitempty"`
+	Birthday string   `json:"birthday,omitempty" validate:"omitempty,datetime=2006-01-02" format:"date" example:"1906-12-09"`
+	Tags     []string `json:"tags,omitempty" validate:"max=50,dive,max=64" example:"vip"`
+	// Any JSON object of up to 100 keys and 16 KiB.
+	CustomFields map[string]any `json:"custom_fields,omitempty"`
+	// A user of the organization who looks after this customer.
+	OwnerID        string `json:"owner_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	LifecycleStage string `json:"lifecycle_stage,omitempty" enums:"prospect,customer,client,supporter,advocate,partner" default:"prospect"`
+	Status         string `json:"status,omitempty" enums:"active,churned" default:"active"`
+	// The acquisition channel, such as google_ads or referral.
+	Source           string   `json:"source,omitempty" validate:"max=100" example:"referral"`
+	AcquisitionCost  *Money   `json:"acquisition_cost,omitempty"`
+	MarketingConsent bool     `json:"marketing_consent,omitempty"`
+	PreferredChannel string   `json:"preferred_channel,omitempty" enums:"phone,email,sms,chat,social,visit,video,web,mail,other"`
+	Interests        []string `json:"interests,omitempty" validate:"max=50,dive,max=64" example:"jazz"`
+} // @name CustomerInput
+
+// Customer is a customer record.
+type Customer struct {
+	ID         string  `json:"id" format:"uuid"`
+	ExternalID *string `json:"external_id" extensions:"x-nullable"`
+	FirstName  string  `json:"first_name"`
+	LastName   string  `json:"last_name"`
+	Email      *string `json:"email" extensions:"x-nullable"`
+	// E.164.
+	Phone        *string        `json:"phone" extensions:"x-nullable"`
+	Company      string         `json:"company"`
+	JobTitle     string         `json:"job_title"`
+	Address      *Address       `json:"address" extensions:"x-nullable"`
+	Birthday     *string        `json:"birthday" format:"date" extensions:"x-nullable"`
+	Tags         []string       `json:"tags"`
+	CustomFields map[string]any `json:"custom_fields"`
+	OwnerID      *string        `json:"owner_id" format:"uuid" extensions:"x-nullable"`
+	// The loyalty ladder.
+	LifecycleStage   string `json:"lifecycle_stage" enums:"prospect,customer,client,supporter,advocate,partner"`
+	Status           string `json:"status" enums:"active,churned"`
+	Source           string `json:"source"`
+	AcquisitionCost  *Money `json:"acquisition_cost" extensions:"x-nullable"`
+	MarketingConsent bool   `json:"marketing_consent"`
+	// When consent was last given; null without consent.
+	MarketingConsentAt *time.Time `json:"marketing_consent_at" extensions:"x-nullable"`
+	PreferredChannel   string     `json:"preferred_channel"`
+	Interests          []string   `json:"interests"`
+	// Increases with every change; the ETag carries it.
+	Version   int64     `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+} // @name Customer
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func toMoney(m *customer.Money) *Money {
+	if m == nil {
+		return nil
+	}
+	return &Money{Amount: m.Amount.StringFixed(max(2, -m.Amount.Exponent())), Currency: m.Currency}
+}
+
+func toAddress(a *customer.Address) *Address {
+	if a == nil {
+		return nil
+	}
+	return &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+}
+
+func toCustomer(c customer.Customer) Customer {
+	out := Customer{
+		ID: c.ID.String(), ExternalID: optional(c.ExternalID), FirstName: c.FirstName, LastName: c.LastName,
+		Email: optional(c.Email), Phone: optional(c.Phone), Company: c.Company, JobTitle: c.JobTitle, Address: toAddress(c.Address),
+		Tags: c.Tags, CustomFields: c.CustomFields, LifecycleStage: string(c.LifecycleStage), Status: string(c.Status),
+		Source: c.Source, AcquisitionCost: toMoney(c.AcquisitionCost), MarketingConsent: c.MarketingConsent,
+		MarketingConsentAt: c.MarketingConsentAt, PreferredChannel: c.PreferredChannel, Interests: c.Interests,
+		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.Birthday != nil {
+		out.Birthday = optional(c.Birthday.Format(time.DateOnly))
+	}
+	if c.OwnerID != nil {
+		out.OwnerID = optional(c.OwnerID.String())
+	}
+	return out
+}
+
+// toInput is the writable part of a stored customer: the document a merge patch applies to.
+func toInput(c customer.Customer) CustomerInput {
+	in := CustomerInput{
+		ExternalID: c.ExternalID, FirstName: c.FirstName, LastName: c.LastName, Email: c.Email, Phone: c.Phone,
+		Company: c.Company, JobTitle: c.JobTitle, Address: toAddress(c.Address), Tags: c.Tags, CustomFields: c.CustomFields,
+		LifecycleStage: string(c.LifecycleStage), Status: string(c.Status), Source: c.Source,
+		AcquisitionCost: toMoney(c.AcquisitionCost), MarketingConsent: c.MarketingConsent,
+		PreferredChannel: c.PreferredChannel, Interests: c.Interests,
+	}
+	if c.Birthday != nil {
+		in.Birthday = c.Birthday.Format(time.DateOnly)
+	}
+	if c.OwnerID != nil {
+		in.OwnerID = c.OwnerID.String()
+	}
+	return in
+}
+
+// toDomain applies a validated input over base (a new customer, or the stored one). Empty
+// lifecycle_stage and status mean the defaults.
+func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
+	c := base
+	c.ExternalID, c.FirstName, c.LastName, c.Email, c.Phone = in.ExternalID, in.FirstName, in.LastName, in.Email, in.Phone
+	c.Company, c.JobTitle, c.Source, c.PreferredChannel = in.Company, in.JobTitle, in.Source, in.PreferredChannel
+	c.Tags, c.Interests, c.CustomFields, c.MarketingConsent = in.Tags, in.Interests, in.CustomFields, in.MarketingConsent
+	c.LifecycleStage, c.Status = customer.LifecycleStage(in.LifecycleStage), customer.Status(in.Status)
+	if c.LifecycleStage == "" {
+		c.LifecycleStage = customer.StageProspect
+	}
+	if c.Status == "" {
+		c.Status = customer.StatusActive
+	}
+	c.Address, c.Birthday, c.OwnerID, c.AcquisitionCost = nil, nil, nil, nil
+	if a := in.Address; a != nil {
+		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
+	}
+	if in.Birthday != "" {
+		b, _ := time.Parse(time.DateOnly, in.Birthday) // validated
+		c.Birthday = &b
+	}
+	if in.OwnerID != "" {
+		id := uuid.MustParse(in.OwnerID) // validated
+		c.OwnerID = &id
+	}
+	if m := in.AcquisitionCost; m != nil {
+		amount, _ := decimal.NewFromString(m.Amount) // validated
+		c.AcquisitionCost = &customer.Money{Amount: amount, Currency: m.Currency}
+	}
+	return c
+}
+
+// MergeRequest names the duplicate to fold into the customer.
+type MergeRequest struct {
+	DuplicateID string `json:"duplicate_id" validate:"required,uuid" format:"uuid"`
+} // @name MergeRequest
+
+// BatchRequest creates or updates up to 1,000 customers.
+type BatchRequest struct {
+	// Each item is a CustomerInput. It updates the customer with its external_id, else its email
+	// (as a merge patch: absent fields stay, null clears), or creates one.
+	Items []json.RawMessage `json:"items" validate:"required,min=1" swaggertype:"array,object"`
+	// All or nothing: one bad item fails the batch with 422 and nothing is written.
+	Atomic bool `json:"atomic"`
+} // @name CustomerBatchRequest
+
+// BatchResult is the outcome of one item, in the order sent.
+type BatchResult struct {
+	Index  int          `json:"index"`
+	Status string       `json:"status" enums:"created,updated,unchanged,error"`
+	ID     *string      `json:"id,omitempty" format:"uuid"`
+	Error  *web.Problem `json:"error,omitempty"`
+} // @name CustomerBatchResult
+
+// BatchResponse lists one result per item.
+type BatchResponse struct {
+	Results []BatchResult `json:"results"`
+} // @name CustomerBatchResponse

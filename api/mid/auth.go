@@ -1,0 +1,58 @@
+// Package mid holds the HTTP middleware: authentication and permissions, observation (logs and
+// metrics), rate limits, idempotency keys and request deadlines.
+package mid
+
+import (
+	"context"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/auth"
+)
+
+const principalKey = "rapport.principal"
+
+var errNoCredentials = apperr.New(apperr.KindUnauthorized, "this request needs Authorization: Bearer <access token or API key>")
+
+// Authenticator turns a bearer credential into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, credential string) (auth.Principal, error)
+}
+
+// Authenticate requires a valid bearer credential and remembers the caller.
+func Authenticate(a Authenticator) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			scheme, credential, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(credential) == "" {
+				return errNoCredentials
+			}
+			p, err := a.Authenticate(c.Request().Context(), strings.TrimSpace(credential))
+			if err != nil {
+				return err
+			}
+			c.Set(principalKey, p)
+			return next(c)
+		}
+	}
+}
+
+// Principal is the authenticated caller; only routes behind Authenticate call it.
+func Principal(c echo.Context) auth.Principal {
+	p, _ := c.Get(principalKey).(auth.Principal)
+	return p
+}
+
+// Require answers 403 unless the caller holds the permission.
+func Require(perm auth.Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if err := auth.Require(Principal(c), perm); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}

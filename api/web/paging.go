@@ -1,0 +1,179 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// Limits of a page.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// Page is one page of a collection. Handlers document Data's type with swag's composition,
+// e.g. web.Page{data=[]customerapi.Customer}.
+type Page struct {
+	Data any `json:"data"`
+	// Opaque; pass as cursor= to get the next page. Null on the last page.
+	NextCursor *string `json:"next_cursor" extensions:"x-nullable"`
+	HasMore    bool    `json:"has_more"`
+} // @name Page
+
+// NewPage converts a domain page's items with conv.
+func NewPage[D, T any](res page.Result[D], conv func(D) T) Page {
+	data := make([]T, len(res.Items))
+	for i, item := range res.Items {
+		data[i] = conv(item)
+	}
+	p := Page{Data: data, HasMore: res.Next != nil}
+	if res.Next != nil {
+		c := encodeCursor(*res.Next)
+		p.NextCursor = &c
+	}
+	return p
+}
+
+type cursor struct {
+	Sort  string    `json:"s"`
+	Desc  bool      `json:"d,omitempty"`
+	Value string    `json:"v"`
+	ID    uuid.UUID `json:"i"`
+}
+
+func encodeCursor(k page.Key) string {
+	b, _ := json.Marshal(cursor{Sort: k.Sort, Desc: k.Desc, Value: k.Value, ID: k.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Query reads a list's query parameters: it knows which are allowed, and parses each strictly.
+type Query struct {
+	values  url.Values
+	allowed []string
+	errs    []error
+}
+
+// NewQuery starts reading c's query; filters are the parameters allowed beside limit, cursor and sort.
+func NewQuery(c echo.Context, filters ...string) *Query {
+	return &Query{values: c.QueryParams(), allowed: append([]string{"limit", "cursor", "sort"}, filters...)}
+}
+
+func (q *Query) fail(field, format string, args ...any) {
+	q.errs = append(q.errs, BadRequest(field, format, args...))
+}
+
+// String returns a single-valued parameter.
+func (q *Query) String(name string) string {
+	v := q.values[name]
+	if len(v) > 1 {
+		q.fail(name, "must be given once")
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(v[0])
+}
+
+// Strings returns every value of a repeatable parameter.
+func (q *Query) Strings(name string) []string { return q.values[name] }
+
+// Enum returns a parameter that must be one of values.
+func Enum[T ~string](q *Query, name string, values []T) T {
+	v := T(q.String(name))
+	if v != "" && !slices.Contains(values, v) {
+		q.fail(name, "must be one of %s", strings.Join(toStrings(values), ", "))
+	}
+	return v
+}
+
+func toStrings[T ~string](values []T) []string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return s
+}
+
+// Time returns an RFC 3339 time parameter.
+func (q *Query) Time(name string) *time.Time {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.fail(name, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z")
+		return nil
+	}
+	return &t
+}
+
+// UUID returns a UUID parameter.
+func (q *Query) UUID(name string) *uuid.UUID {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		q.fail(name, "must be a UUID")
+		return nil
+	}
+	return &id
+}
+
+// Page reads limit, sort (one of sortFields, "-" for descending) and cursor.
+func (q *Query) Page(sortFields []string, defaultSort string) page.Request {
+	req := page.Request{Limit: DefaultLimit}
+	if v := q.String("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxLimit {
+			q.fail("limit", "must be a whole number from 1 to %d", MaxLimit)
+		} else {
+			req.Limit = n
+		}
+	}
+	sort := q.String("sort")
+	if sort == "" {
+		sort = defaultSort
+	}
+	req.Sort, req.Desc = strings.TrimPrefix(sort, "-"), strings.HasPrefix(sort, "-")
+	if !slices.Contains(sortFields, req.Sort) {
+		q.fail("sort", "must be one of %s, each optionally prefixed with -", strings.Join(sortFields, ", "))
+	}
+	if v := q.String("cursor"); v != "" {
+		var c cursor
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
+			q.fail("cursor", "is not a cursor this API issued")
+		} else if c.Sort != req.Sort || c.Desc != req.Desc {
+			q.fail("cursor", "belongs to another sort order; pass the same sort as the first page")
+		} else {
+			req.After = &page.Key{Sort: c.Sort, Desc: c.Desc, Value: c.Value, ID: c.ID}
+		}
+	}
+	return req
+}
+
+// Err reports the first bad or unknown parameter.
+func (q *Query) Err() error {
+	for name := range q.values {
+		if !slices.Contains(q.allowed, name) {
+			return BadRequest(name, "unknown query parameter %q; allowed: %s", name, strings.Join(q.allowed, ", "))
+		}
+	}
+	if len(q.errs) > 0 {
+		return q.errs[0]
+	}
+	return nil
+}

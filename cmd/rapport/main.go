@@ -1,0 +1,167 @@
+// Command rapport runs the Rapport API.
+//
+//	rapport [serve]   migrate the database, then serve the API (the default)
+//	rapport migrate   apply pending migrations and exit
+//	rapport status    list migrations and whether each is applied
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/rapportcrm/rapport/api"
+	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/ratelimit"
+	"github.com/rapportcrm/rapport/pkg/storage"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "rapport:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	level, _ := parseLevel(cfg.LogLevel)
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+
+	db, err := storage.Open(ctx, cfg.DatabaseURL, storage.Options{MaxOpenConns: cfg.DBMaxConns, MaxIdleConns: cfg.DBMaxConns})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("database opened", "dialect", db.Dialect())
+
+	switch cmd {
+	case "migrate":
+		return db.Migrate(ctx, log)
+	case "status":
+		statuses, err := db.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range statuses {
+			fmt.Printf("%05d %-40s %s\n", s.Source.Version, s.Source.Path, s.State)
+		}
+		return nil
+	case "serve":
+		if err := db.Migrate(ctx, log); err != nil {
+			return err
+		}
+		return serve(ctx, cfg, db, log)
+	default:
+		return fmt.Errorf("unknown command %q: use serve, migrate or status", cmd)
+	}
+}
+
+func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) error {
+	secret := cfg.JWTSecret
+	if secret == "" {
+		stored, created, err := db.Setting(ctx, "jwt_secret", randomSecret)
+		if err != nil {
+			return err
+		}
+		secret = stored
+		log.Warn("RAPPORT_JWT_SECRET is not set: signing tokens with a key kept in the database", "generated_now", created)
+	}
+
+	authStore := db.AuthStore()
+	authSvc := auth.NewService(authStore, auth.Config{
+		Tokens: auth.TokenConfig{Secret: []byte(secret), Issuer: "rapport", Audience: "rapport-api",
+			AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL},
+		SignupOpen:    cfg.Signup == "open",
+		LoginAttempts: cfg.LoginAttempts,
+		LoginRefill:   time.Minute,
+	})
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(db.SQL(), "rapport"))
+	idem := db.IdempotencyStore()
+
+	e := api.New(api.Config{
+		Log:            log,
+		Registry:       registry,
+		Ready:          db,
+		Auth:           authSvc,
+		Customers:      customer.NewService(db.CustomerStore(), authStore, cfg.DefaultRegion),
+		Idempotency:    idem,
+		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		CORSOrigins:    cfg.CORSOrigins,
+		BodyLimit:      "1M",
+		BatchBodyLimit: "16M",
+		RequestTimeout: cfg.RequestTimeout,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	go purgeIdempotencyKeys(ctx, idem, log)
+
+	errc := make(chan error, 1)
+	go func() {
+		log.Info("listening", "addr", cfg.Addr)
+		errc <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// purgeIdempotencyKeys deletes expired idempotency records hourly.
+func purgeIdempotencyKeys(ctx context.Context, store idempotency.Store, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		n, err := store.Purge(ctx, time.Now().UTC())
+		if err != nil && ctx.Err() == nil {
+			log.Warn("purge idempotency keys", "error", err)
+		} else if n > 0 {
+			log.Info("purged idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
