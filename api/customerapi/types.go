@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/money"
 )
 
 // Address is a postal address.
@@ -99,11 +100,11 @@ func optional(s string) *string {
 	return &s
 }
 
-func toMoney(m *customer.Money) *Money {
+func toMoney(m *money.Money) *Money {
 	if m == nil {
 		return nil
 	}
-	return &Money{Amount: m.Amount.StringFixed(max(2, -m.Amount.Exponent())), Currency: m.Currency}
+	return &Money{Amount: m.String(), Currency: m.Currency}
 }
 
 func toAddress(a *customer.Address) *Address {
@@ -177,7 +178,7 @@ func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
 	}
 	if m := in.AcquisitionCost; m != nil {
 		amount, _ := decimal.NewFromString(m.Amount) // validated
-		c.AcquisitionCost = &customer.Money{Amount: amount, Currency: m.Currency}
+		c.AcquisitionCost = &money.Money{Amount: amount, Currency: m.Currency}
 	}
 	return c
 }

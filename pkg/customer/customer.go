@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
 
@@ -53,12 +53,6 @@ type Address struct {
 	Line1, Line2, City, Region, PostalCode, Country string
 }
 
-// Money is an exact amount in an ISO 4217 currency.
-type Money struct {
-	Amount   decimal.Decimal
-	Currency string
-}
-
 // Customer is one customer of an organization.
 type Customer struct {
 	ID                 uuid.UUID
@@ -78,7 +72,7 @@ type Customer struct {
 	LifecycleStage     LifecycleStage
 	Status             Status
 	Source             string
-	AcquisitionCost    *Money
+	AcquisitionCost    *money.Money
 	MarketingConsent   bool
 	MarketingConsentAt *time.Time
 	PreferredChannel   string

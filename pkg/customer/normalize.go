@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/currency"
 	"golang.org/x/text/language"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
@@ -73,25 +72,9 @@ func normalize(c *Customer, defaultRegion string) apperr.Fields {
 		bad.Add("custom_fields", "must encode to at most %d bytes of JSON", maxCustomFieldsSize)
 	}
 	if m := c.AcquisitionCost; m != nil {
-		checkMoney("acquisition_cost", m, &bad)
+		m.Normalize("acquisition_cost", &bad)
 	}
 	return bad
-}
-
-func checkMoney(field string, m *Money, bad *apperr.Fields) {
-	m.Currency = strings.ToUpper(strings.TrimSpace(m.Currency))
-	unit, err := currency.ParseISO(m.Currency)
-	if err != nil {
-		bad.Add(field+".currency", "must be an ISO 4217 currency code")
-		return
-	}
-	scale, _ := currency.Standard.Rounding(unit)
-	switch {
-	case m.Amount.IsNegative():
-		bad.Add(field+".amount", "must not be negative")
-	case !m.Amount.Equal(m.Amount.Round(int32(scale))):
-		bad.Add(field+".amount", "must have at most %d decimal places for %s", scale, m.Currency)
-	}
 }
 
 // normalizeList trims, lower-cases and de-duplicates tags and interests, keeping their order.

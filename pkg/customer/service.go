@@ -460,7 +460,7 @@ func (c Customer) snapshot() map[string]any {
 		m["owner_id"] = c.OwnerID.String()
 	}
 	if c.AcquisitionCost != nil {
-		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.Amount.String(), "currency": c.AcquisitionCost.Currency}
+		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.String(), "currency": c.AcquisitionCost.Currency}
 	}
 	return m
 }

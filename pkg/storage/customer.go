@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
 
@@ -139,7 +140,7 @@ func (r customerRow) toCustomer() (customer.Customer, error) {
 		c.Birthday = &b
 	}
 	if r.AcquisitionCostAmount.Valid {
-		c.AcquisitionCost = &customer.Money{Amount: r.AcquisitionCostAmount.Decimal, Currency: deref(r.AcquisitionCostCurrency)}
+		c.AcquisitionCost = &money.Money{Amount: r.AcquisitionCostAmount.Decimal, Currency: deref(r.AcquisitionCostCurrency)}
 	}
 	if c.Tags == nil {
 		c.Tags = []string{}
