@@ -83,12 +83,11 @@ func New(cfg Config) *echo.Echo {
 	opsapi.Register(e, cfg.Ready, cfg.Registry)
 
 	v1 := e.Group("/v1")
-	public := v1.Group("", mid.RateLimit(cfg.RateLimit))
-	private := v1.Group("", mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
+	public := web.NewRoutes(v1, mid.RateLimit(cfg.RateLimit))
+	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
 	authapi.Register(public, private, cfg.Auth)
 	customerapi.Register(private, cfg.Customers, middleware.BodyLimit(cfg.BatchBodyLimit))
 
-	e.RouteNotFound("/*", func(c echo.Context) error { return echo.ErrNotFound })
 	return e
 }
 

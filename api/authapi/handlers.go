@@ -13,7 +13,7 @@ import (
 type handlers struct{ svc *auth.Service }
 
 // Register mounts the auth routes: sign-up and tokens on public, the rest on private.
-func Register(public, private *echo.Group, svc *auth.Service) {
+func Register(public, private web.Routes, svc *auth.Service) {
 	h := handlers{svc: svc}
 	public.POST("/auth/signup", h.signup)
 	public.POST("/auth/login", h.login)

@@ -22,7 +22,7 @@ import (
 type handlers struct{ svc *customer.Service }
 
 // Register mounts the customer routes. batchLimit is the body limit of the batch route.
-func Register(g *echo.Group, svc *customer.Service, batchLimit echo.MiddlewareFunc) {
+func Register(g web.Routes, svc *customer.Service, batchLimit echo.MiddlewareFunc) {
 	h := handlers{svc: svc}
 	g.GET("/customers", h.list, mid.Require(auth.CustomersRead))
 	g.POST("/customers", h.create, mid.Require(auth.CustomersWrite))

@@ -96,12 +96,21 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("reach %s database: %w", dialect, err)
 	}
+	// WAL lets readers run beside the writer. It is a property of the file, set once here: set
+	// on every new connection, it can fail with "database is locked" while another one writes.
+	if dialect == SQLite {
+		if _, err := sqlDB.ExecContext(pingCtx, "PRAGMA journal_mode=WAL"); err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("set SQLite WAL mode: %w", err)
+		}
+	}
 	return db, nil
 }
 
-// sqliteDSN turns a path into a DSN with the settings the service relies on: WAL, a busy wait
-// instead of immediate lock errors, write transactions that take the lock up front, foreign
-// keys, and one sortable UTC time format.
+// sqliteDSN turns a path into a DSN with the per-connection settings the service relies on: a
+// busy wait instead of immediate lock errors, write transactions that take the lock up front, and
+// foreign keys. (No _time_format: the driver then ignores _txlock. Its default format sorts in
+// time order as long as every time is UTC, which the stores ensure.)
 func sqliteDSN(databaseURL string) string {
 	path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "sqlite:")
 	path = strings.TrimPrefix(path, "file:")
@@ -110,11 +119,9 @@ func sqliteDSN(databaseURL string) string {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
 }
 

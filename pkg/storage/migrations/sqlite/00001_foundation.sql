@@ -1,6 +1,6 @@
 -- +goose Up
--- SQLite keeps uuids as text, json as text and times as text in one UTC format (set by the
--- driver's _time_format), which sorts in time order.
+-- SQLite keeps uuids, json and times as text; times are always written in UTC in the driver's
+-- one format, so that they sort in time order.
 CREATE TABLE settings (
     key        TEXT PRIMARY KEY,
     value      TEXT NOT NULL,
