@@ -21,13 +21,19 @@ func (r Routes) add(method, path string, h echo.HandlerFunc, mw []echo.Middlewar
 }
 
 // GET registers a GET route.
-func (r Routes) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) { r.add("GET", path, h, mw) }
+func (r Routes) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.add("GET", path, h, mw)
+}
 
 // POST registers a POST route.
-func (r Routes) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) { r.add("POST", path, h, mw) }
+func (r Routes) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.add("POST", path, h, mw)
+}
 
 // PATCH registers a PATCH route.
-func (r Routes) PATCH(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) { r.add("PATCH", path, h, mw) }
+func (r Routes) PATCH(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.add("PATCH", path, h, mw)
+}
 
 // DELETE registers a DELETE route.
 func (r Routes) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
