@@ -3,6 +3,7 @@
 //	rapport [serve]   migrate the database, then serve the API (the default)
 //	rapport migrate   apply pending migrations and exit
 //	rapport status    list migrations and whether each is applied
+//	rapport healthcheck  exit 0 when the server on RAPPORT_ADDR answers /healthz (for container checks)
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string) error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
+	}
+	if cmd == "healthcheck" {
+		return healthcheck(ctx, cfg.Addr)
 	}
 	level, _ := parseLevel(cfg.LogLevel)
 	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
@@ -144,6 +149,32 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// healthcheck asks the local server whether it is up; distroless images have no curl.
+func healthcheck(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %d", res.StatusCode)
+	}
 	return nil
 }
 
