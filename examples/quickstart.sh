@@ -9,9 +9,9 @@ if [ -z "${BASE:-}" ]; then
   dir=$(mktemp -d)
   go build -o "$dir/rapport" ./cmd/rapport
   port=$((20000 + RANDOM % 20000))
-  (cd "$dir" && RAPPORT_ADDR="127.0.0.1:$port" ./rapport >"$dir/server.log" 2>&1) &
+  (cd "$dir" && RAPPORT_ADDR="127.0.0.1:$port" exec ./rapport >"$dir/server.log" 2>&1) &
   server=$!
-  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir" "$out"' EXIT
+  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -rf "$dir" "$out"' EXIT
   BASE="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.1; done
 fi
