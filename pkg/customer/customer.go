@@ -104,6 +104,7 @@ var (
 	ErrEmailTaken      = apperr.New(apperr.KindConflict, "a customer with this email already exists")
 	ErrExternalIDTaken = apperr.New(apperr.KindConflict, "a customer with this external_id already exists")
 	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the customer has changed since the version given in If-Match")
+	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the customer at the same moment; retry")
 	ErrNotDeleted      = apperr.New(apperr.KindConflict, "the customer is not deleted")
 )
 
@@ -114,7 +115,7 @@ type Store interface {
 	Tx(ctx context.Context, fn func(Store) error) error
 
 	Insert(ctx context.Context, c Customer) error
-	// Update writes c if the stored version is still prev, else answers ErrVersionConflict.
+	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Customer, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
 	GetDeleted(ctx context.Context, orgID, id uuid.UUID) (Customer, error)

@@ -134,18 +134,15 @@ func (s *Service) explainDuplicate(ctx context.Context, tx Store, c Customer, er
 // Mutation turns the stored customer into the wanted one; it may fail with a validation error.
 type Mutation func(Customer) (Customer, error)
 
-// Update applies a mutation to a live customer. With ifMatch, the stored version must equal it;
-// without, a concurrent change is retried on the fresh record.
+// Update applies a mutation to a live customer. With ifMatch, the stored version must equal it.
+// A write that races another is retried on the fresh record (and checked against ifMatch again).
 func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, mutate Mutation) (Customer, error) {
 	for attempt := 0; ; attempt++ {
 		var updated Customer
 		err := s.store.Tx(ctx, func(tx Store) error {
-			cur, err := tx.Get(ctx, actor.OrgID, id)
+			cur, err := current(ctx, tx, actor.OrgID, id, ifMatch)
 			if err != nil {
 				return err
-			}
-			if ifMatch != nil && cur.Version != *ifMatch {
-				return ErrVersionConflict
 			}
 			next, err := mutate(cur)
 			if err != nil {
@@ -154,7 +151,7 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 			updated, _, err = s.update(ctx, tx, actor, cur, next)
 			return err
 		})
-		if errors.Is(err, ErrVersionConflict) && ifMatch == nil && attempt < 3 {
+		if errors.Is(err, ErrConcurrentWrite) && attempt < 3 {
 			continue
 		}
 		if err != nil {
@@ -162,6 +159,15 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 		}
 		return updated, nil
 	}
+}
+
+// current reads a live customer and checks it against If-Match, when given.
+func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64) (Customer, error) {
+	c, err := tx.Get(ctx, orgID, id)
+	if err == nil && ifMatch != nil && c.Version != *ifMatch {
+		return Customer{}, ErrVersionConflict
+	}
+	return c, err
 }
 
 // update writes next over cur when anything changed and reports whether it did.
@@ -197,12 +203,9 @@ func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, 
 // Delete soft-deletes a live customer: it leaves lists and answers not found until restored.
 func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64) error {
 	err := s.store.Tx(ctx, func(tx Store) error {
-		c, err := tx.Get(ctx, actor.OrgID, id)
+		c, err := current(ctx, tx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
-		}
-		if ifMatch != nil && c.Version != *ifMatch {
-			return ErrVersionConflict
 		}
 		return s.softDelete(ctx, tx, actor, c, nil)
 	})

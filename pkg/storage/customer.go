@@ -179,7 +179,7 @@ func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev in
 		return customerWriteErr(res.Error)
 	}
 	if res.RowsAffected == 0 {
-		return customer.ErrVersionConflict
+		return customer.ErrConcurrentWrite
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ func columns(t *testing.T, db *storage.DB) []string {
 // TestDialectsAgree checks that the PostgreSQL and SQLite migrations build the same tables and columns.
 func TestDialectsAgree(t *testing.T) {
 	if os.Getenv(storagetest.EnvURL) == "" {
+		if os.Getenv("RAPPORT_TEST_REQUIRE_POSTGRES") != "" {
+			t.Fatalf("needs PostgreSQL, and RAPPORT_TEST_REQUIRE_POSTGRES is set: set %s", storagetest.EnvURL)
+		}
 		t.Skipf("needs PostgreSQL: set %s", storagetest.EnvURL)
 	}
 	pg := storagetest.New(t)

@@ -1,0 +1,239 @@
+// Command rapportbench seeds a PostgreSQL database with customers and measures a running Rapport
+// server under concurrent load: GET /v1/customers/{id}, a filtered list page, and POST /v1/customers.
+//
+//	rapportbench -db postgres://.../rapport_bench -base http://127.0.0.1:8080 -customers 1000000 -orgs 100
+//
+// The server must use the same database. Seeding signs up the organizations through the API, then
+// generates the customers inside PostgreSQL in one statement (like the baseline in shared/), so that
+// a million rows load in about a minute; seeded rows have no change events.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+func main() {
+	dbURL := flag.String("db", "", "PostgreSQL URL of the server's database")
+	base := flag.String("base", "http://127.0.0.1:8080", "the server")
+	customers := flag.Int("customers", 1_000_000, "customers to seed (0: keep what is there)")
+	orgs := flag.Int("orgs", 100, "organizations to spread them over")
+	conns := flag.String("conns", "8,32", "concurrent clients, comma-separated")
+	duration := flag.Duration("duration", 15*time.Second, "length of each measurement")
+	flag.Parse()
+	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration); err != nil {
+		fmt.Fprintln(os.Stderr, "rapportbench:", err)
+		os.Exit(1)
+	}
+}
+
+type tenant struct {
+	org, token string
+	ids        []string
+}
+
+func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration) error {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx := context.Background()
+	tenants, err := signup(base, orgs)
+	if err != nil {
+		return err
+	}
+	if customers > 0 {
+		start := time.Now()
+		orgIDs := make([]string, len(tenants))
+		for i, t := range tenants {
+			orgIDs[i] = t.org
+		}
+		if _, err := db.ExecContext(ctx, seedSQL, customers, "{"+strings.Join(orgIDs, ",")+"}"); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, "ANALYZE customers"); err != nil {
+			return err
+		}
+		fmt.Printf("seeded %d customers in %d organizations in %s\n", customers, orgs, time.Since(start).Round(time.Second))
+	}
+	var total int
+	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM customers").Scan(&total); err != nil {
+		return err
+	}
+	fmt.Printf("customers table: %d rows\n", total)
+	for i := range tenants {
+		rows, err := db.QueryContext(ctx, "SELECT id FROM customers WHERE org_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT 200", tenants[i].org)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			tenants[i].ids = append(tenants[i].ids, id)
+		}
+		rows.Close()
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
+	scenarios := []struct {
+		name string
+		req  func(r *rand.Rand, n int64) *http.Request
+	}{
+		{"GET /v1/customers/{id}", func(r *rand.Rand, _ int64) *http.Request {
+			t := tenants[r.IntN(len(tenants))]
+			return request(t, "GET", base+"/v1/customers/"+t.ids[r.IntN(len(t.ids))], nil)
+		}},
+		{"GET /v1/customers?lifecycle_stage=customer&tag=vip&limit=50", func(r *rand.Rand, _ int64) *http.Request {
+			t := tenants[r.IntN(len(tenants))]
+			return request(t, "GET", base+"/v1/customers?lifecycle_stage=customer&tag=vip&limit=50", nil)
+		}},
+		{"GET /v1/customers?limit=50 (newest first)", func(r *rand.Rand, _ int64) *http.Request {
+			t := tenants[r.IntN(len(tenants))]
+			return request(t, "GET", base+"/v1/customers?limit=50", nil)
+		}},
+		{"POST /v1/customers", func(r *rand.Rand, n int64) *http.Request {
+			t := tenants[r.IntN(len(tenants))]
+			body := fmt.Sprintf(`{"first_name":"Bench","last_name":"User%d","email":"bench.%d.%d@bench.example.com","phone":"+1 415 555 %04d","company":"Bench Co","tags":["trial"],"custom_fields":{"source":"api","score":50},"lifecycle_stage":"prospect"}`,
+				n, time.Now().UnixNano(), n, n%10000)
+			return request(t, "POST", base+"/v1/customers", []byte(body))
+		}},
+	}
+	for _, sc := range scenarios {
+		for _, c := range strings.Split(conns, ",") {
+			var n int
+			fmt.Sscan(c, &n)
+			measure(client, sc.name, n, duration, sc.req)
+		}
+	}
+	return nil
+}
+
+func request(t tenant, method, url string, body []byte) *http.Request {
+	req, _ := http.NewRequest(method, url, bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// measure runs conns clients for d after a 2 s warm-up and prints throughput and latency.
+func measure(client *http.Client, name string, conns int, d time.Duration, mk func(*rand.Rand, int64) *http.Request) {
+	var counter atomic.Int64
+	run := func(d time.Duration, record bool) (lat []time.Duration, bad int) {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		deadline := time.Now().Add(d)
+		for w := range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+				var mine []time.Duration
+				myBad := 0
+				for time.Now().Before(deadline) {
+					req := mk(r, counter.Add(1))
+					start := time.Now()
+					res, err := client.Do(req)
+					if err == nil {
+						io.Copy(io.Discard, res.Body)
+						res.Body.Close()
+					}
+					mine = append(mine, time.Since(start))
+					if err != nil || res.StatusCode >= 300 {
+						myBad++
+					}
+				}
+				if record {
+					mu.Lock()
+					lat, bad = append(lat, mine...), bad+myBad
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return lat, bad
+	}
+	run(2*time.Second, false)
+	lat, bad := run(d, true)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)].Round(10 * time.Microsecond) }
+	fmt.Printf("%-58s c=%-3d req/s=%-8.0f p50=%-9s p99=%-9s non-2xx=%d\n", name, conns, float64(len(lat))/d.Seconds(), pct(0.5), pct(0.99), bad)
+}
+
+func signup(base string, orgs int) ([]tenant, error) {
+	run := time.Now().UnixNano()
+	tenants := make([]tenant, orgs)
+	for i := range tenants {
+		body, _ := json.Marshal(map[string]string{"organization_name": fmt.Sprint("Bench ", i), "name": "Bench",
+			"email": fmt.Sprintf("bench-%d-%d@bench.example.com", run, i), "password": "benchmark password"})
+		res, err := http.Post(base+"/v1/auth/signup", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		json.NewDecoder(res.Body).Decode(&tok)
+		res.Body.Close()
+		if res.StatusCode != http.StatusCreated {
+			return nil, fmt.Errorf("signup: HTTP %d", res.StatusCode)
+		}
+		req, _ := http.NewRequest("GET", base+"/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		res, err = http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		var me struct {
+			Organization struct{ ID string } `json:"organization"`
+		}
+		json.NewDecoder(res.Body).Decode(&me)
+		res.Body.Close()
+		tenants[i] = tenant{org: me.Organization.ID, token: tok.AccessToken}
+	}
+	return tenants, nil
+}
+
+// seedSQL generates $1 customers spread over the organizations in $2, shaped like the baseline's:
+// names, emails, phones, companies, tags, custom fields, three years of creation times, 1 in 33 deleted.
+const seedSQL = `
+INSERT INTO customers (org_id, id, external_id, first_name, last_name, email, phone, company, job_title, address, birthday,
+  tags, custom_fields, owner_id, lifecycle_stage, status, source, marketing_consent, preferred_channel, interests,
+  search_text, version, created_at, updated_at, deleted_at)
+SELECT org, id, 'ext-' || n, fn, ln, em, ph, co, '', NULL, NULL, tags, cf, NULL, stage, 'active', src, n % 3 = 0, '', '[]',
+  lower(fn || ' ' || ln || ' ' || em || ' ' || ph || ' ' || co), 1, ca, ca + (hashint4(n + 29) & 1023) * interval '1 hour',
+  CASE WHEN n % 33 = 0 THEN ca + interval '100 days' END
+FROM (
+  SELECT n, gen_random_uuid() AS id, ($2::uuid[])[1 + n % array_length($2::uuid[], 1)] AS org, fn, ln, co, ca,
+    lower(fn) || '.' || lower(ln) || n || '@' || lower(replace(co, ' ', '')) || '.example.com' AS em,
+    '+1415555' || lpad((n % 10000)::text, 4, '0') AS ph,
+    (SELECT coalesce(jsonb_agg(t ORDER BY i), '[]') FROM unnest(ARRAY['vip','newsletter','trial','churn-risk','enterprise','smb','partner','beta']) WITH ORDINALITY u(t, i)
+       WHERE (hashint4(n * 8 + i::int) & 1023) < 184) AS tags,
+    jsonb_build_object('score', (n * 31) % 100, 'industry', (ARRAY['saas','retail','finance','health','edu'])[1 + n % 5]) AS cf,
+    (ARRAY['prospect','customer','client','supporter','advocate','partner'])[1 + n % 6] AS stage,
+    (ARRAY['web','referral','ads','event','import','api'])[1 + n % 6] AS src
+  FROM (
+    SELECT n,
+      (ARRAY['James','Mary','John','Patricia','Robert','Jennifer','Michael','Linda','William','Elizabeth','David','Barbara','Richard','Susan','Joseph','Jessica','Thomas','Sarah','Charles','Karen'])[1 + (hashint4(n) & 2147483647) % 20] AS fn,
+      (ARRAY['Smith','Johnson','Williams','Brown','Jones','Garcia','Miller','Davis','Rodriguez','Martinez','Hernandez','Lopez','Gonzalez','Wilson','Anderson','Thomas','Taylor','Moore','Jackson','Martin','Lee','Perez','Thompson','White','Harris'])[1 + (hashint4(n + 7) & 2147483647) % 25] AS ln,
+      (ARRAY['Acme','Globex','Initech','Umbrella','Hooli','Vandelay','Stark','Wayne','Wonka','Cyberdyne'])[1 + (hashint4(n + 13) & 2147483647) % 10] || ' ' || (n % 500) AS co,
+      timestamptz '2023-01-01 00:00:00+00' + ((hashint4(n + 23) & 2147483647) % 94608000) * interval '1 second' AS ca
+    FROM generate_series(1, $1::int) n
+  ) names
+) s`
