@@ -1,6 +1,7 @@
 package customerapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -187,6 +188,27 @@ func TestPatchMergeAndIfMatch(t *testing.T) {
 	same := env.Do(t, apitest.Req{Method: "PATCH", Path: path, Token: s.Access, Body: map[string]any{"first_name": "Ada"}}).Map(t)
 	if same["version"] != float64(2) {
 		t.Errorf("no-op patch bumped the version to %v", same["version"])
+	}
+
+	// The update is recorded once, with the old and new value of each changed field and its actor.
+	var n int
+	var changes, actor string
+	if err := env.DB.SQL().QueryRow(`SELECT count(*) FROM events WHERE type = 'customer.updated' AND subject_id = $1`, c["id"]).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	err := env.DB.SQL().QueryRow(`SELECT changes, actor_id FROM events WHERE type = 'customer.updated' AND subject_id = $1`, c["id"]).Scan(&changes, &actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ch map[string]map[string]any
+	if err := json.Unmarshal([]byte(changes), &ch); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || actor != s.UserID || ch["last_name"]["new"] != "Lovelace" || ch["email"]["old"] != "ada@example.com" || ch["email"]["new"] != "" {
+		t.Errorf("%d update events, actor %s, changes %s", n, actor, changes)
+	}
+	if _, ok := ch["first_name"]; ok {
+		t.Errorf("an unchanged field is in the changes: %s", changes)
 	}
 }
 
