@@ -72,6 +72,7 @@ func NewWith(t *testing.T, o Options) *Env {
 	authSvc := auth.NewService(authStore, auth.Config{
 		Tokens:     auth.TokenConfig{Secret: Secret, Issuer: "rapport", Audience: "rapport-api", AccessTTL: o.AccessTTL, RefreshTTL: time.Hour},
 		SignupOpen: !o.SignupClosed, BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, LoginRefill: time.Minute,
+		CacheTTL: 5 * time.Second,
 	})
 	e := api.New(api.Config{
 		Log:            slog.New(slog.DiscardHandler),

@@ -28,6 +28,7 @@ type config struct {
 	RateLimit       float64       `env:"RATE_LIMIT" envDefault:"50"`
 	RateBurst       int           `env:"RATE_BURST" envDefault:"200"`
 	LoginAttempts   int           `env:"LOGIN_ATTEMPTS" envDefault:"10"`
+	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }

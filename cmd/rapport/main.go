@@ -100,6 +100,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		SignupOpen:    cfg.Signup == "open",
 		LoginAttempts: cfg.LoginAttempts,
 		LoginRefill:   time.Minute,
+		CacheTTL:      cfg.AuthCacheTTL,
 	})
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

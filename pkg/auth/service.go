@@ -27,6 +27,9 @@ type Config struct {
 	// LoginAttempts failed sign-ins are allowed per account and per IP, refilled one per LoginRefill.
 	LoginAttempts int
 	LoginRefill   time.Duration
+	// CacheTTL is how long an authenticated user or API key is reused without a lookup; changes
+	// made through this instance apply at once, through another within the TTL. Zero: no cache.
+	CacheTTL time.Duration
 }
 
 // Service signs callers up and in, and manages users and API keys.
@@ -36,6 +39,8 @@ type Service struct {
 	byAccount *ratelimit.Limiter
 	byIP      *ratelimit.Limiter
 	dummyHash []byte
+	users     *ttlCache[uuid.UUID, User]
+	keys      *ttlCache[string, APIKey]
 }
 
 // NewService returns the auth service.
@@ -51,6 +56,8 @@ func NewService(store Store, cfg Config) *Service {
 		byAccount: ratelimit.New(perSecond, cfg.LoginAttempts),
 		byIP:      ratelimit.New(perSecond, cfg.LoginAttempts*5),
 		dummyHash: dummy,
+		users:     newTTLCache[uuid.UUID, User](cfg.CacheTTL),
+		keys:      newTTLCache[string, APIKey](cfg.CacheTTL),
 	}
 }
 
@@ -231,12 +238,19 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (Principa
 	if err != nil {
 		return Principal{}, ErrInvalidToken
 	}
-	u, err := s.store.User(ctx, orgID, userID)
-	if errors.Is(err, ErrUserNotFound) || (err == nil && !u.Active) {
-		return Principal{}, ErrInvalidToken
+	u, ok := s.users.get(userID)
+	if !ok || u.OrgID != orgID {
+		u, err = s.store.User(ctx, orgID, userID)
+		if errors.Is(err, ErrUserNotFound) {
+			return Principal{}, ErrInvalidToken
+		}
+		if err != nil {
+			return Principal{}, fmt.Errorf("authenticate: %w", err)
+		}
+		s.users.put(userID, u)
 	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate: %w", err)
+	if !u.Active {
+		return Principal{}, ErrInvalidToken
 	}
 	return Principal{Kind: event.ActorUser, OrgID: u.OrgID, User: &u}, nil
 }
@@ -249,12 +263,17 @@ func (s *Service) authenticateKey(ctx context.Context, key string) (Principal, e
 	if !ok {
 		return Principal{}, ErrInvalidToken
 	}
-	k, err := s.store.APIKeyByPrefix(ctx, prefix)
-	if errors.Is(err, ErrAPIKeyNotFound) {
-		return Principal{}, ErrInvalidToken
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("authenticate key: %w", err)
+	k, ok := s.keys.get(prefix)
+	if !ok {
+		var err error
+		k, err = s.store.APIKeyByPrefix(ctx, prefix)
+		if errors.Is(err, ErrAPIKeyNotFound) {
+			return Principal{}, ErrInvalidToken
+		}
+		if err != nil {
+			return Principal{}, fmt.Errorf("authenticate key: %w", err)
+		}
+		s.keys.put(prefix, k)
 	}
 	now := event.Now()
 	if subtle.ConstantTimeCompare([]byte(k.Hash), []byte(hashToken(key))) != 1 ||
@@ -266,6 +285,7 @@ func (s *Service) authenticateKey(ctx context.Context, key string) (Principal, e
 			return Principal{}, fmt.Errorf("touch key: %w", err)
 		}
 		k.LastUsedAt = &now
+		s.keys.put(prefix, k)
 	}
 	return Principal{Kind: event.ActorAPIKey, OrgID: k.OrgID, APIKey: &k}, nil
 }
@@ -395,6 +415,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, ch 
 		updated = u
 		return tx.RecordEvent(ctx, ev)
 	})
+	s.users.forget(id)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)
 	}
@@ -453,6 +474,7 @@ func (s *Service) APIKeys(ctx context.Context, p Principal, req page.Request) (p
 
 // RevokeAPIKey stops a key from working.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID) error {
+	defer s.keys.clear() // cached by prefix; revocations are rare
 	return s.store.Tx(ctx, func(tx Store) error {
 		if err := tx.RevokeAPIKey(ctx, p.OrgID, id, event.Now()); err != nil {
 			return err

@@ -103,6 +103,7 @@ var (
 	ErrNotFound        = apperr.New(apperr.KindNotFound, "customer not found")
 	ErrEmailTaken      = apperr.New(apperr.KindConflict, "a customer with this email already exists")
 	ErrExternalIDTaken = apperr.New(apperr.KindConflict, "a customer with this external_id already exists")
+	ErrDuplicate       = apperr.New(apperr.KindConflict, "a customer with this email or external_id already exists")
 	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the customer has changed since the version given in If-Match")
 	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the customer at the same moment; retry")
 	ErrNotDeleted      = apperr.New(apperr.KindConflict, "the customer is not deleted")
@@ -114,6 +115,7 @@ type Store interface {
 	event.Recorder
 	Tx(ctx context.Context, fn func(Store) error) error
 
+	// Insert stores a new customer, or answers ErrDuplicate when its email or external_id is taken.
 	Insert(ctx context.Context, c Customer) error
 	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Customer, prev int64) error

@@ -74,8 +74,8 @@ func (s *Service) create(ctx context.Context, tx Store, actor event.Actor, c Cus
 	return c, tx.RecordEvent(ctx, ev)
 }
 
-// check normalizes c and enforces every rule that involves other records: owner, uniqueness.
-// prev is the stored customer when c replaces it.
+// check normalizes c and checks its owner; prev is the stored customer when c replaces it.
+// Uniqueness is left to the caller: an insert learns of a duplicate from the database.
 func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Customer, now time.Time) error {
 	bad := normalize(c, s.defaultRegion)
 	if c.OwnerID != nil && (prev == nil || prev.OwnerID == nil || *prev.OwnerID != *c.OwnerID) {
@@ -98,7 +98,7 @@ func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Custom
 	default:
 		c.MarketingConsentAt = prev.MarketingConsentAt
 	}
-	return s.ensureUnique(ctx, tx, *c)
+	return nil
 }
 
 // ensureUnique answers a conflict naming the existing customer when another live customer of
@@ -121,9 +121,9 @@ func (s *Service) ensureUnique(ctx context.Context, tx Store, c Customer) error 
 	return nil
 }
 
-// explainDuplicate turns a unique-key error that raced past ensureUnique into the same conflict.
+// explainDuplicate turns a unique-key error into a conflict that names the existing customer.
 func (s *Service) explainDuplicate(ctx context.Context, tx Store, c Customer, err error) error {
-	if errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrExternalIDTaken) {
+	if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrExternalIDTaken) {
 		if uerr := s.ensureUnique(ctx, tx, c); uerr != nil {
 			return uerr
 		}
@@ -180,6 +180,9 @@ func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, 
 	changes := event.Diff(cur.snapshot(), next.snapshot())
 	if len(changes) == 0 {
 		return cur, false, nil
+	}
+	if err := s.ensureUnique(ctx, tx, next); err != nil {
+		return Customer{}, false, err
 	}
 	next.Version, next.UpdatedAt = cur.Version+1, now
 	if err := tx.Update(ctx, next, cur.Version); err != nil {

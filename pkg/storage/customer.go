@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/money"
@@ -164,10 +165,19 @@ func customerWriteErr(err error) error {
 	return translate(err)
 }
 
-// Insert stores a new customer.
+// Insert stores a new customer. ON CONFLICT DO NOTHING turns a duplicate into "no row" instead
+// of an error, which would abort a PostgreSQL transaction before the caller can look up the
+// existing customer.
 func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer) error {
 	row := toCustomerRow(c)
-	return customerWriteErr(s.with(ctx).Create(&row).Error)
+	res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return customerWriteErr(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return customer.ErrDuplicate
+	}
+	return nil
 }
 
 // Update overwrites a customer whose stored version is prev.
