@@ -74,10 +74,9 @@ func New(cfg Config) *echo.Echo {
 			MaxAge:        3600,
 		}))
 	}
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{
-		Limit:   cfg.BodyLimit,
-		Skipper: func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/batch") },
-	}))
+	isBatch := func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/batch") }
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isBatch}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BatchBodyLimit, Skipper: func(c echo.Context) bool { return !isBatch(c) }}))
 	e.Use(mid.Deadline(cfg.RequestTimeout))
 
 	opsapi.Register(e, cfg.Ready, cfg.Registry)
@@ -86,7 +85,7 @@ func New(cfg Config) *echo.Echo {
 	public := web.NewRoutes(v1, mid.RateLimit(cfg.RateLimit))
 	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
 	authapi.Register(public, private, cfg.Auth)
-	customerapi.Register(private, cfg.Customers, middleware.BodyLimit(cfg.BatchBodyLimit))
+	customerapi.Register(private, cfg.Customers)
 
 	return e
 }

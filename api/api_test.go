@@ -106,6 +106,8 @@ func TestProtocolErrors(t *testing.T) {
 		{"unknown root route", apitest.Req{Method: "GET", Path: "/nothing"}, 404},
 		{"wrong method", apitest.Req{Method: "PUT", Path: "/v1/customers", Token: s.Access, Body: map[string]any{}}, 405},
 		{"body too large", apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: big}, 413},
+		{"batch body too large", apitest.Req{Method: "POST", Path: "/v1/customers/batch", Token: s.Access, Body: strings.Repeat(big, 9)}, 413},
+		{"idempotent body too large", apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: big, Header: map[string]string{"Idempotency-Key": "k"}}, 413},
 		{"no credentials", apitest.Req{Method: "GET", Path: "/v1/customers"}, 401},
 		{"not bearer", apitest.Req{Method: "GET", Path: "/v1/customers", Header: map[string]string{"Authorization": "Basic YTpi"}}, 401},
 		{"empty body", apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: " "}, 400},
