@@ -2,6 +2,7 @@
 // server under concurrent load: GET /v1/customers/{id}, a filtered list page, and POST /v1/customers.
 //
 //	rapportbench -db postgres://.../rapport_bench -base http://127.0.0.1:8080 -customers 1000000 -orgs 100
+//	rapportbench -db ... -customers 0 -wrk /tmp/wrkdata   # then: cd /tmp/wrkdata && wrk -s .../wrk/get.lua ...
 //
 // The server must use the same database. Seeding signs up the organizations through the API, then
 // generates the customers inside PostgreSQL in one statement (like the baseline in shared/), so that
@@ -35,8 +36,9 @@ func main() {
 	orgs := flag.Int("orgs", 100, "organizations to spread them over")
 	conns := flag.String("conns", "8,32", "concurrent clients, comma-separated")
 	duration := flag.Duration("duration", 15*time.Second, "length of each measurement")
+	wrkDir := flag.String("wrk", "", "instead of measuring, write ids.txt and tokens.txt here for the wrk scripts in wrk/")
 	flag.Parse()
-	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration); err != nil {
+	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir); err != nil {
 		fmt.Fprintln(os.Stderr, "rapportbench:", err)
 		os.Exit(1)
 	}
@@ -47,7 +49,7 @@ type tenant struct {
 	ids        []string
 }
 
-func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration) error {
+func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration, wrkDir string) error {
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		return err
@@ -89,6 +91,9 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 		}
 		rows.Close()
 	}
+	if wrkDir != "" {
+		return writeWrkData(wrkDir, tenants)
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 	scenarios := []struct {
 		name string
@@ -121,6 +126,21 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 		}
 	}
 	return nil
+}
+
+// writeWrkData writes "id,token" per sampled customer and a token per organization.
+func writeWrkData(dir string, tenants []tenant) error {
+	var ids, tokens strings.Builder
+	for _, t := range tenants {
+		fmt.Fprintln(&tokens, t.token)
+		for _, id := range t.ids {
+			fmt.Fprintf(&ids, "%s,%s\n", id, t.token)
+		}
+	}
+	if err := os.WriteFile(dir+"/ids.txt", []byte(ids.String()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(dir+"/tokens.txt", []byte(tokens.String()), 0o644)
 }
 
 func request(t tenant, method, url string, body []byte) *http.Request {

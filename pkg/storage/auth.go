@@ -127,8 +127,7 @@ var createdAtKey = map[string]sortKey[userRow]{"created_at": {column: "created_a
 // Users lists an organization's users.
 func (s *AuthStore) Users(ctx context.Context, orgID uuid.UUID, p page.Request) (page.Result[auth.User], error) {
 	q := s.with(ctx).Model(&userRow{}).Where("org_id = ?", orgID)
-	return keysetPage(q, p, createdAtKey, func(r userRow) uuid.UUID { return r.ID },
-		func(r userRow) (auth.User, error) { return r.toUser(), nil })
+	return keysetPage(q, p, createdAtKey, func(r userRow) uuid.UUID { return r.ID }, gormScan[userRow](q), userRow.toUser)
 }
 
 // CountActiveOwners counts an organization's active owners.
@@ -240,8 +239,7 @@ var apiKeyCreatedAtKey = map[string]sortKey[apiKeyRow]{"created_at": {column: "c
 // APIKeys lists an organization's keys.
 func (s *AuthStore) APIKeys(ctx context.Context, orgID uuid.UUID, p page.Request) (page.Result[auth.APIKey], error) {
 	q := s.with(ctx).Model(&apiKeyRow{}).Where("org_id = ?", orgID)
-	return keysetPage(q, p, apiKeyCreatedAtKey, func(r apiKeyRow) uuid.UUID { return r.ID },
-		func(r apiKeyRow) (auth.APIKey, error) { return r.toAPIKey(), nil })
+	return keysetPage(q, p, apiKeyCreatedAtKey, func(r apiKeyRow) uuid.UUID { return r.ID }, gormScan[apiKeyRow](q), apiKeyRow.toAPIKey)
 }
 
 // RevokeAPIKey revokes a live key of the organization.

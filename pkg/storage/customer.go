@@ -2,7 +2,9 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -123,7 +125,23 @@ func toCustomerRow(c customer.Customer) customerRow {
 	return r
 }
 
-func (r customerRow) toCustomer() (customer.Customer, error) {
+// customerColumns are the columns scanCustomer reads, in its order. Reads scan by hand: GORM's
+// reflection was a fifth of a list page's CPU time.
+const customerColumns = `org_id, id, external_id, first_name, last_name, email, phone, company, job_title, address,
+	birthday, tags, custom_fields, owner_id, lifecycle_stage, status, source, acquisition_cost_amount,
+	acquisition_cost_currency, marketing_consent, marketing_consent_at, preferred_channel, interests, search_text,
+	version, created_at, updated_at, deleted_at, merged_into_id`
+
+func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
+	var r customerRow
+	err := row.Scan(&r.OrgID, &r.ID, &r.ExternalID, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.Company, &r.JobTitle,
+		&r.Address, &r.Birthday, &r.Tags, &r.CustomFields, &r.OwnerID, &r.LifecycleStage, &r.Status, &r.Source,
+		&r.AcquisitionCostAmount, &r.AcquisitionCostCurrency, &r.MarketingConsent, &r.MarketingConsentAt,
+		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID)
+	return r, err
+}
+
+func (r customerRow) toCustomer() customer.Customer {
 	c := customer.Customer{
 		ID: r.ID, OrgID: r.OrgID, ExternalID: deref(r.ExternalID), FirstName: r.FirstName, LastName: r.LastName,
 		Email: deref(r.Email), Phone: r.Phone, Company: r.Company, JobTitle: r.JobTitle, Tags: r.Tags.V,
@@ -152,7 +170,7 @@ func (r customerRow) toCustomer() (customer.Customer, error) {
 	if c.CustomFields == nil {
 		c.CustomFields = map[string]any{}
 	}
-	return c, nil
+	return c
 }
 
 func customerWriteErr(err error) error {
@@ -195,11 +213,14 @@ func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev in
 }
 
 func (s *CustomerStore) take(q *gorm.DB) (customer.Customer, error) {
-	var row customerRow
-	if err := q.Take(&row).Error; err != nil {
-		return customer.Customer{}, notFound(err, customer.ErrNotFound)
+	row, err := scanCustomer(q.Model(&customerRow{}).Select(customerColumns).Limit(1).Row())
+	if errors.Is(err, sql.ErrNoRows) {
+		return customer.Customer{}, customer.ErrNotFound
 	}
-	return row.toCustomer()
+	if err != nil {
+		return customer.Customer{}, translate(err)
+	}
+	return row.toCustomer(), nil
 }
 
 func (s *CustomerStore) live(ctx context.Context, orgID uuid.UUID) *gorm.DB {
@@ -265,5 +286,6 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 			q = q.Where(cond, t.UTC())
 		}
 	}
-	return keysetPage(q, p, customerSortKeys, func(r customerRow) uuid.UUID { return r.ID }, customerRow.toCustomer)
+	return keysetPage(q.Select(customerColumns), p, customerSortKeys, func(r customerRow) uuid.UUID { return r.ID },
+		func(rows *sql.Rows) (customerRow, error) { return scanCustomer(rows) }, customerRow.toCustomer)
 }

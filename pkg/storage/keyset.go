@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -24,7 +25,8 @@ type sortKey[R any] struct {
 // keysetPage reads one page ordered by the requested key and the id as tie-breaker, starting
 // after p.After. It asks for one row more than the limit to learn whether more follow; it never
 // counts or skips rows, so a page costs the same at any depth.
-func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKey[R], id func(R) uuid.UUID, convert func(R) (T, error)) (page.Result[T], error) {
+func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKey[R], id func(R) uuid.UUID,
+	scan func(*sql.Rows) (R, error), convert func(R) T) (page.Result[T], error) {
 	key, ok := keys[p.Sort]
 	if !ok {
 		return page.Result[T]{}, fmt.Errorf("unknown sort %q", p.Sort)
@@ -44,8 +46,20 @@ func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKe
 		}
 		q = q.Where(fmt.Sprintf("(%s, id) %s (?, ?)", key.column, op), v, a.ID)
 	}
+	cursor, err := q.Order(fmt.Sprintf("%s %s, id %s", key.column, dir, dir)).Limit(p.Limit + 1).Rows()
+	if err != nil {
+		return page.Result[T]{}, translate(err)
+	}
+	defer cursor.Close()
 	var rows []R
-	if err := q.Order(fmt.Sprintf("%s %s, id %s", key.column, dir, dir)).Limit(p.Limit + 1).Find(&rows).Error; err != nil {
+	for cursor.Next() {
+		r, err := scan(cursor)
+		if err != nil {
+			return page.Result[T]{}, translate(err)
+		}
+		rows = append(rows, r)
+	}
+	if err := cursor.Err(); err != nil {
 		return page.Result[T]{}, translate(err)
 	}
 	res := page.Result[T]{Items: make([]T, 0, min(len(rows), p.Limit))}
@@ -62,11 +76,16 @@ func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKe
 			res.Next = next
 			break
 		}
-		item, err := convert(r)
-		if err != nil {
-			return page.Result[T]{}, err
-		}
-		res.Items = append(res.Items, item)
+		res.Items = append(res.Items, convert(r))
 	}
 	return res, nil
+}
+
+// gormScan reads a row into R by its gorm tags; hot paths scan by hand instead.
+func gormScan[R any](q *gorm.DB) func(*sql.Rows) (R, error) {
+	return func(rows *sql.Rows) (R, error) {
+		var r R
+		err := q.ScanRows(rows, &r)
+		return r, err
+	}
 }
