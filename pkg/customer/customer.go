@@ -115,8 +115,9 @@ type Store interface {
 	event.Recorder
 	Tx(ctx context.Context, fn func(Store) error) error
 
-	// Insert stores a new customer, or answers ErrDuplicate when its email or external_id is taken.
-	Insert(ctx context.Context, c Customer) error
+	// Insert stores a new customer and the event of its creation, both or neither. It answers
+	// ErrDuplicate when the customer's email or external_id is taken.
+	Insert(ctx context.Context, c Customer, created event.Event) error
 	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Customer, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error)

@@ -47,12 +47,7 @@ func New() Customer {
 
 // Create validates and stores a new customer.
 func (s *Service) Create(ctx context.Context, actor event.Actor, c Customer) (Customer, error) {
-	var created Customer
-	err := s.store.Tx(ctx, func(tx Store) error {
-		var err error
-		created, err = s.create(ctx, tx, actor, c)
-		return err
-	})
+	created, err := s.create(ctx, s.store, actor, c)
 	if err != nil {
 		return Customer{}, fmt.Errorf("create customer: %w", err)
 	}
@@ -66,12 +61,12 @@ func (s *Service) create(ctx context.Context, tx Store, actor event.Actor, c Cus
 	if err := s.check(ctx, tx, &c, nil, now); err != nil {
 		return Customer{}, err
 	}
-	if err := tx.Insert(ctx, c); err != nil {
-		return Customer{}, s.explainDuplicate(ctx, tx, c, err)
-	}
 	ev := event.New(actor, "customer.created", "customer", c.ID)
 	ev.Changes = event.Diff(nil, c.snapshot())
-	return c, tx.RecordEvent(ctx, ev)
+	if err := tx.Insert(ctx, c, ev); err != nil {
+		return Customer{}, s.explainDuplicate(ctx, tx, c, err)
+	}
+	return c, nil
 }
 
 // check normalizes c and checks its owner; prev is the stored customer when c replaces it.

@@ -6,9 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
+	"strings"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/rapportcrm/rapport/pkg/event"
@@ -30,37 +29,34 @@ func inTx[S any](ctx context.Context, c conn, mk func(conn) S, fn func(S) error)
 	}))
 }
 
-type eventRow struct {
-	OrgID       uuid.UUID `gorm:"primaryKey"`
-	ID          uuid.UUID `gorm:"primaryKey"`
-	Type        string
-	SubjectType string
-	SubjectID   uuid.UUID
-	ActorType   string
-	ActorID     uuid.UUID
-	Changes     jsonValue[map[string]map[string]any]
-	Data        jsonValue[map[string]any]
-	OccurredAt  time.Time
-}
+// eventColumns are the columns eventValues gives, in its order.
+const eventColumns = "org_id, id, type, subject_type, subject_id, actor_type, actor_id, changes, data, occurred_at"
 
-func (eventRow) TableName() string { return "events" }
+// eventValues are an event's column values; changes are stored as {field: {old, new}}.
+func eventValues(e event.Event) []any {
+	var changes jsonValue[map[string]map[string]any]
+	if len(e.Changes) > 0 {
+		changes.V = make(map[string]map[string]any, len(e.Changes))
+		for k, ch := range e.Changes {
+			changes.V[k] = map[string]any{"old": ch.Old, "new": ch.New}
+		}
+	}
+	return []any{e.OrgID, e.ID, e.Type, e.SubjectType, e.SubjectID, e.Actor.Kind, e.Actor.ID, changes,
+		jsonValue[map[string]any]{V: e.Data}, e.OccurredAt}
+}
 
 // RecordEvent appends an event.
 func (c conn) RecordEvent(ctx context.Context, e event.Event) error {
-	row := eventRow{
-		OrgID: e.OrgID, ID: e.ID, Type: e.Type, SubjectType: e.SubjectType, SubjectID: e.SubjectID,
-		ActorType: e.Actor.Kind, ActorID: e.Actor.ID, Data: jsonValue[map[string]any]{V: e.Data}, OccurredAt: e.OccurredAt,
-	}
-	if len(e.Changes) > 0 {
-		row.Changes.V = make(map[string]map[string]any, len(e.Changes))
-		for k, ch := range e.Changes {
-			row.Changes.V[k] = map[string]any{"old": ch.Old, "new": ch.New}
-		}
-	}
-	if err := c.with(ctx).Create(&row).Error; err != nil {
+	err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+placeholders(10), eventValues(e)...).Error
+	if err != nil {
 		return fmt.Errorf("record event %s: %w", e.Type, translate(err))
 	}
 	return nil
+}
+
+// placeholders returns "(?, ?, …)" with n markers.
+func placeholders(n int) string {
+	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
 }
 
 // jsonValue stores a value as JSON text (jsonb on PostgreSQL); a nil map or slice is NULL.

@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
@@ -132,6 +132,16 @@ const customerColumns = `org_id, id, external_id, first_name, last_name, email, 
 	acquisition_cost_currency, marketing_consent, marketing_consent_at, preferred_channel, interests, search_text,
 	version, created_at, updated_at, deleted_at, merged_into_id`
 
+const customerColumnCount = 29
+
+// customerValues are a row's values in customerColumns' order.
+func customerValues(r customerRow) []any {
+	return []any{r.OrgID, r.ID, r.ExternalID, r.FirstName, r.LastName, r.Email, r.Phone, r.Company, r.JobTitle,
+		r.Address, r.Birthday, r.Tags, r.CustomFields, r.OwnerID, r.LifecycleStage, r.Status, r.Source,
+		r.AcquisitionCostAmount, r.AcquisitionCostCurrency, r.MarketingConsent, r.MarketingConsentAt,
+		r.PreferredChannel, r.Interests, r.SearchText, r.Version, r.CreatedAt, r.UpdatedAt, r.DeletedAt, r.MergedIntoID}
+}
+
 func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
 	var r customerRow
 	err := row.Scan(&r.OrgID, &r.ID, &r.ExternalID, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.Company, &r.JobTitle,
@@ -183,19 +193,35 @@ func customerWriteErr(err error) error {
 	return translate(err)
 }
 
-// Insert stores a new customer. ON CONFLICT DO NOTHING turns a duplicate into "no row" instead
-// of an error, which would abort a PostgreSQL transaction before the caller can look up the
-// existing customer.
-func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer) error {
-	row := toCustomerRow(c)
-	res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
-	if res.Error != nil {
-		return customerWriteErr(res.Error)
+// Insert stores a new customer and its creation event. ON CONFLICT DO NOTHING turns a duplicate
+// into "no row" rather than an error, which would abort a PostgreSQL transaction before the caller
+// can look up the existing customer. On PostgreSQL both rows go in one statement: one round trip,
+// and atomic without a transaction.
+func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer, created event.Event) error {
+	insert := "INSERT INTO customers (" + customerColumns + ") VALUES " + placeholders(customerColumnCount) + " ON CONFLICT DO NOTHING"
+	values := customerValues(toCustomerRow(c))
+	if s.dialect == Postgres {
+		q := "WITH c AS (" + insert + " RETURNING 1) INSERT INTO events (" + eventColumns + ") SELECT " +
+			strings.Trim(placeholders(10), "()") + " FROM c"
+		res := s.with(ctx).Exec(q, append(values, eventValues(created)...)...)
+		if res.Error != nil {
+			return customerWriteErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return customer.ErrDuplicate
+		}
+		return nil
 	}
-	if res.RowsAffected == 0 {
-		return customer.ErrDuplicate
-	}
-	return nil
+	return s.Tx(ctx, func(tx customer.Store) error {
+		res := tx.(*CustomerStore).with(ctx).Exec(insert, values...)
+		if res.Error != nil {
+			return customerWriteErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return customer.ErrDuplicate
+		}
+		return tx.RecordEvent(ctx, created)
+	})
 }
 
 // Update overwrites a customer whose stored version is prev.
