@@ -28,14 +28,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/rapportcrm/rapport/api/authapi"
+	"github.com/rapportcrm/rapport/api/contactapi"
 	"github.com/rapportcrm/rapport/api/customerapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
+	"github.com/rapportcrm/rapport/api/timelineapi"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
+	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
 // Config is what the router needs.
@@ -45,6 +49,8 @@ type Config struct {
 	Ready          opsapi.Pinger
 	Auth           *auth.Service
 	Customers      *customer.Service
+	Contacts       *contact.Service
+	Timeline       *timeline.Service
 	Idempotency    idempotency.Store
 	RateLimit      *ratelimit.Limiter
 	CORSOrigins    []string
@@ -86,6 +92,8 @@ func New(cfg Config) *echo.Echo {
 	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
 	authapi.Register(public, private, cfg.Auth)
 	customerapi.Register(private, cfg.Customers)
+	contactapi.Register(private, cfg.Contacts)
+	timelineapi.Register(private, cfg.Timeline)
 
 	return e
 }

@@ -26,10 +26,12 @@ import (
 	"github.com/rapportcrm/rapport/api"
 	"github.com/rapportcrm/rapport/docs"
 	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
+	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
 // Secret signs the test server's tokens.
@@ -80,6 +82,8 @@ func NewWith(t *testing.T, o Options) *Env {
 		Ready:          db,
 		Auth:           authSvc,
 		Customers:      customer.NewService(db.CustomerStore(), authStore, "US"),
+		Contacts:       contact.NewService(db.ContactStore(), authStore),
+		Timeline:       timeline.NewService(db.TimelineStore()),
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",

@@ -87,7 +87,11 @@ type Customer struct {
 	MarketingConsentAt *time.Time `json:"marketing_consent_at" extensions:"x-nullable"`
 	PreferredChannel   string     `json:"preferred_channel"`
 	Interests          []string   `json:"interests"`
-	// Increases with every change; the ETag carries it.
+	// The latest contact in the contact history; null before the first.
+	LastContactedAt *time.Time `json:"last_contacted_at" extensions:"x-nullable"`
+	// Contacts in the contact history.
+	ContactCount int `json:"contact_count"`
+	// Increases with every change to the fields above that a client writes; the ETag carries it.
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -121,6 +125,7 @@ func toCustomer(c customer.Customer) Customer {
 		Tags: c.Tags, CustomFields: c.CustomFields, LifecycleStage: string(c.LifecycleStage), Status: string(c.Status),
 		Source: c.Source, AcquisitionCost: toMoney(c.AcquisitionCost), MarketingConsent: c.MarketingConsent,
 		MarketingConsentAt: c.MarketingConsentAt, PreferredChannel: c.PreferredChannel, Interests: c.Interests,
+		LastContactedAt: c.LastContactedAt, ContactCount: c.ContactCount,
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.Birthday != nil {

@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 
+	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
@@ -164,4 +165,21 @@ func message(fe validator.FieldError) string {
 		return "must be exactly " + fe.Param() + " characters"
 	}
 	return "is invalid (" + fe.Tag() + ")"
+}
+
+// MergePatch applies an RFC 7396 JSON merge patch to doc (a resource's writable fields, as its
+// input type) and decodes the result strictly into dst: a read-only or unknown field is refused.
+func MergePatch(doc any, patch []byte, dst any) error {
+	if !bytes.HasPrefix(bytes.TrimSpace(patch), []byte("{")) {
+		return apperr.New(apperr.KindBadRequest, "a merge patch must be a JSON object")
+	}
+	current, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	merged, err := jsonpatch.MergePatch(current, patch)
+	if err != nil {
+		return apperr.New(apperr.KindBadRequest, "malformed JSON merge patch")
+	}
+	return Decode(merged, dst)
 }

@@ -23,10 +23,12 @@ import (
 
 	"github.com/rapportcrm/rapport/api"
 	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
+	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
 func main() {
@@ -113,6 +115,8 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		Ready:          db,
 		Auth:           authSvc,
 		Customers:      customer.NewService(db.CustomerStore(), authStore, cfg.DefaultRegion),
+		Contacts:       contact.NewService(db.ContactStore(), authStore),
+		Timeline:       timeline.NewService(db.TimelineStore()),
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		CORSOrigins:    cfg.CORSOrigins,

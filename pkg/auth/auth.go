@@ -41,6 +41,8 @@ const (
 	CustomersRead    Permission = "customers:read"
 	CustomersWrite   Permission = "customers:write"
 	CustomersAdmin   Permission = "customers:admin"
+	ContactsRead     Permission = "contacts:read"
+	ContactsWrite    Permission = "contacts:write"
 	UsersRead        Permission = "users:read"
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
@@ -50,16 +52,18 @@ const (
 // minimumRole is the least role that holds each permission.
 var minimumRole = map[Permission]Role{
 	CustomersRead:    RoleViewer,
+	ContactsRead:     RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
 	CustomersWrite:   RoleAgent,
+	ContactsWrite:    RoleAgent,
 	CustomersAdmin:   RoleAdmin,
 	UsersWrite:       RoleAdmin,
 	APIKeysWrite:     RoleAdmin,
 }
 
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
-var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, UsersRead, OrganizationRead}
+var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, UsersRead, OrganizationRead}
 
 // Allows reports whether the role holds the permission.
 func (r Role) Allows(p Permission) bool {

@@ -77,11 +77,14 @@ type Customer struct {
 	MarketingConsentAt *time.Time
 	PreferredChannel   string
 	Interests          []string
-	Version            int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	DeletedAt          *time.Time
-	MergedIntoID       *uuid.UUID
+	// Kept by the contact history: the latest contact's time and the number of contacts.
+	LastContactedAt *time.Time
+	ContactCount    int
+	Version         int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	DeletedAt       *time.Time
+	MergedIntoID    *uuid.UUID
 }
 
 // Filter narrows a customer list. Every tag in Tags must be present.
@@ -125,6 +128,8 @@ type Store interface {
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
 	ByEmail(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
+	// MoveRecords re-points every record of the duplicate (its contact history) to the survivor.
+	MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error
 }
 
 // Users tells whether a user belongs to an organization; it checks owners.

@@ -284,14 +284,20 @@ func (s *Service) Merge(ctx context.Context, actor event.Actor, survivorID, dupl
 		if err := s.softDelete(ctx, tx, actor, dup, &survivor.ID); err != nil {
 			return err
 		}
+		if err := tx.MoveRecords(ctx, actor.OrgID, dup.ID, survivor.ID); err != nil {
+			return err
+		}
 		next, _, err := s.update(ctx, tx, actor, survivor, combine(survivor, dup))
 		if err != nil {
 			return err
 		}
 		ev := event.New(actor, "customer.merged", "customer", survivor.ID)
 		ev.Data = map[string]any{"duplicate_id": dup.ID.String()}
-		merged = next
-		return tx.RecordEvent(ctx, ev)
+		if err := tx.RecordEvent(ctx, ev); err != nil {
+			return err
+		}
+		merged, err = tx.Get(ctx, actor.OrgID, next.ID) // with the contact figures the move changed
+		return err
 	})
 	if err != nil {
 		return Customer{}, fmt.Errorf("merge customers: %w", err)

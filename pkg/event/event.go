@@ -39,15 +39,18 @@ type Event struct {
 	Type        string
 	SubjectType string
 	SubjectID   uuid.UUID
-	Actor       Actor
-	Changes     map[string]Change
-	Data        map[string]any
-	OccurredAt  time.Time
+	// CustomerID is the customer whose timeline shows the event, if any.
+	CustomerID *uuid.UUID
+	Actor      Actor
+	Changes    map[string]Change
+	Data       map[string]any
+	OccurredAt time.Time
 }
 
-// New returns an event of the given type about a subject, with a UUIDv7 id so that ids sort by time.
+// New returns an event of the given type about a subject, with a UUIDv7 id so that ids sort by
+// time. An event about a customer is on that customer's timeline.
 func New(actor Actor, typ, subjectType string, subjectID uuid.UUID) Event {
-	return Event{
+	e := Event{
 		ID:          uuid.Must(uuid.NewV7()),
 		OrgID:       actor.OrgID,
 		Type:        typ,
@@ -56,6 +59,10 @@ func New(actor Actor, typ, subjectType string, subjectID uuid.UUID) Event {
 		Actor:       actor,
 		OccurredAt:  Now(),
 	}
+	if subjectType == "customer" {
+		e.CustomerID = &subjectID
+	}
+	return e
 }
 
 // Diff compares two snapshots of the same fields and returns the changed ones.

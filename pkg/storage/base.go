@@ -30,7 +30,9 @@ func inTx[S any](ctx context.Context, c conn, mk func(conn) S, fn func(S) error)
 }
 
 // eventColumns are the columns eventValues gives, in its order.
-const eventColumns = "org_id, id, type, subject_type, subject_id, actor_type, actor_id, changes, data, occurred_at"
+const eventColumns = "org_id, id, type, subject_type, subject_id, customer_id, actor_type, actor_id, changes, data, occurred_at"
+
+const eventColumnCount = 11
 
 // eventValues are an event's column values; changes are stored as {field: {old, new}}.
 func eventValues(e event.Event) []any {
@@ -41,13 +43,13 @@ func eventValues(e event.Event) []any {
 			changes.V[k] = map[string]any{"old": ch.Old, "new": ch.New}
 		}
 	}
-	return []any{e.OrgID, e.ID, e.Type, e.SubjectType, e.SubjectID, e.Actor.Kind, e.Actor.ID, changes,
+	return []any{e.OrgID, e.ID, e.Type, e.SubjectType, e.SubjectID, e.CustomerID, e.Actor.Kind, e.Actor.ID, changes,
 		jsonValue[map[string]any]{V: e.Data}, e.OccurredAt}
 }
 
 // RecordEvent appends an event.
 func (c conn) RecordEvent(ctx context.Context, e event.Event) error {
-	err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+placeholders(10), eventValues(e)...).Error
+	err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+placeholders(eventColumnCount), eventValues(e)...).Error
 	if err != nil {
 		return fmt.Errorf("record event %s: %w", e.Type, translate(err))
 	}

@@ -66,6 +66,8 @@ type customerRow struct {
 	MarketingConsentAt      *time.Time
 	PreferredChannel        string
 	Interests               jsonValue[[]string]
+	LastContactedAt         *time.Time
+	ContactCount            int
 	SearchText              string
 	Version                 int64
 	CreatedAt               time.Time
@@ -130,16 +132,17 @@ func toCustomerRow(c customer.Customer) customerRow {
 const customerColumns = `org_id, id, external_id, first_name, last_name, email, phone, company, job_title, address,
 	birthday, tags, custom_fields, owner_id, lifecycle_stage, status, source, acquisition_cost_amount,
 	acquisition_cost_currency, marketing_consent, marketing_consent_at, preferred_channel, interests, search_text,
-	version, created_at, updated_at, deleted_at, merged_into_id`
+	version, created_at, updated_at, deleted_at, merged_into_id, last_contacted_at, contact_count`
 
-const customerColumnCount = 29
+const customerColumnCount = 31
 
 // customerValues are a row's values in customerColumns' order.
 func customerValues(r customerRow) []any {
 	return []any{r.OrgID, r.ID, r.ExternalID, r.FirstName, r.LastName, r.Email, r.Phone, r.Company, r.JobTitle,
 		r.Address, r.Birthday, r.Tags, r.CustomFields, r.OwnerID, r.LifecycleStage, r.Status, r.Source,
 		r.AcquisitionCostAmount, r.AcquisitionCostCurrency, r.MarketingConsent, r.MarketingConsentAt,
-		r.PreferredChannel, r.Interests, r.SearchText, r.Version, r.CreatedAt, r.UpdatedAt, r.DeletedAt, r.MergedIntoID}
+		r.PreferredChannel, r.Interests, r.SearchText, r.Version, r.CreatedAt, r.UpdatedAt, r.DeletedAt, r.MergedIntoID,
+		r.LastContactedAt, r.ContactCount}
 }
 
 func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
@@ -147,7 +150,8 @@ func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
 	err := row.Scan(&r.OrgID, &r.ID, &r.ExternalID, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.Company, &r.JobTitle,
 		&r.Address, &r.Birthday, &r.Tags, &r.CustomFields, &r.OwnerID, &r.LifecycleStage, &r.Status, &r.Source,
 		&r.AcquisitionCostAmount, &r.AcquisitionCostCurrency, &r.MarketingConsent, &r.MarketingConsentAt,
-		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID)
+		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID,
+		&r.LastContactedAt, &r.ContactCount)
 	return r, err
 }
 
@@ -159,7 +163,7 @@ func (r customerRow) toCustomer() customer.Customer {
 		Status: customer.Status(r.Status), Source: r.Source, MarketingConsent: r.MarketingConsent,
 		MarketingConsentAt: utcPtr(r.MarketingConsentAt), PreferredChannel: r.PreferredChannel, Interests: r.Interests.V,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
-		MergedIntoID: r.MergedIntoID,
+		MergedIntoID: r.MergedIntoID, LastContactedAt: utcPtr(r.LastContactedAt), ContactCount: r.ContactCount,
 	}
 	if a := r.Address.V; a != nil {
 		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
@@ -202,7 +206,7 @@ func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer, created
 	values := customerValues(toCustomerRow(c))
 	if s.dialect == Postgres {
 		q := "WITH c AS (" + insert + " RETURNING 1) INSERT INTO events (" + eventColumns + ") SELECT " +
-			strings.Trim(placeholders(10), "()") + " FROM c"
+			strings.Trim(placeholders(eventColumnCount), "()") + " FROM c"
 		res := s.with(ctx).Exec(q, append(values, eventValues(created)...)...)
 		if res.Error != nil {
 			return customerWriteErr(res.Error)
@@ -224,11 +228,12 @@ func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer, created
 	})
 }
 
-// Update overwrites a customer whose stored version is prev.
+// Update overwrites a customer whose stored version is prev; the contact counters are the
+// contact history's to keep.
 func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev int64) error {
 	row := toCustomerRow(c)
 	res := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND version = ?", c.OrgID, c.ID, prev).
-		Select("*").Omit("org_id", "id", "created_at").Updates(&row)
+		Select("*").Omit("org_id", "id", "created_at", "last_contacted_at", "contact_count").Updates(&row)
 	if res.Error != nil {
 		return customerWriteErr(res.Error)
 	}
@@ -314,4 +319,20 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 	}
 	return keysetPage(q.Select(customerColumns), p, customerSortKeys, func(r customerRow) uuid.UUID { return r.ID },
 		func(rows *sql.Rows) (customerRow, error) { return scanCustomer(rows) }, customerRow.toCustomer)
+}
+
+// MoveRecords re-points the duplicate's contacts to the survivor and recomputes both customers'
+// contact figures.
+func (s *CustomerStore) MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error {
+	err := s.with(ctx).Exec("UPDATE contacts SET customer_id = ? WHERE org_id = ? AND customer_id = ?", toID, orgID, fromID).Error
+	if err != nil {
+		return translate(err)
+	}
+	contacts := ContactStore{s.conn}
+	for _, id := range []uuid.UUID{fromID, toID} {
+		if err := contacts.RefreshCustomer(ctx, orgID, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

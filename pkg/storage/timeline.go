@@ -1,0 +1,76 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/page"
+	"github.com/rapportcrm/rapport/pkg/timeline"
+)
+
+// TimelineStore reads customers' events.
+type TimelineStore struct{ ContactStore }
+
+var _ timeline.Store = (*TimelineStore)(nil)
+
+// TimelineStore returns the store over db.
+func (db *DB) TimelineStore() *TimelineStore {
+	return &TimelineStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
+}
+
+type eventRow struct {
+	OrgID       uuid.UUID
+	ID          uuid.UUID
+	Type        string
+	SubjectType string
+	SubjectID   uuid.UUID
+	CustomerID  *uuid.UUID
+	ActorType   string
+	ActorID     uuid.UUID
+	Changes     jsonValue[map[string]map[string]any]
+	Data        jsonValue[map[string]any]
+	OccurredAt  time.Time
+}
+
+func scanEvent(rows *sql.Rows) (eventRow, error) {
+	var r eventRow
+	err := rows.Scan(&r.OrgID, &r.ID, &r.Type, &r.SubjectType, &r.SubjectID, &r.CustomerID, &r.ActorType, &r.ActorID,
+		&r.Changes, &r.Data, &r.OccurredAt)
+	return r, err
+}
+
+func (r eventRow) toEvent() event.Event {
+	e := event.Event{ID: r.ID, OrgID: r.OrgID, Type: r.Type, SubjectType: r.SubjectType, SubjectID: r.SubjectID,
+		CustomerID: r.CustomerID, Actor: event.Actor{OrgID: r.OrgID, Kind: r.ActorType, ID: r.ActorID},
+		Data: r.Data.V, OccurredAt: r.OccurredAt.UTC()}
+	if len(r.Changes.V) > 0 {
+		e.Changes = make(map[string]event.Change, len(r.Changes.V))
+		for k, ch := range r.Changes.V {
+			e.Changes[k] = event.Change{Old: ch["old"], New: ch["new"]}
+		}
+	}
+	return e
+}
+
+var eventSortKeys = map[string]sortKey[eventRow]{
+	"occurred_at": {column: "occurred_at", isTime: true, value: func(r eventRow) any { return r.OccurredAt }},
+}
+
+// Timeline reads the events of a customer and of the duplicates merged into it, through the
+// (org_id, customer_id, occurred_at, id) index: no other customer's rows are read.
+func (s *TimelineStore) Timeline(ctx context.Context, orgID, customerID uuid.UUID, types []string, p page.Request) (page.Result[event.Event], error) {
+	var ids []uuid.UUID
+	if err := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND merged_into_id = ?", orgID, customerID).Pluck("id", &ids).Error; err != nil {
+		return page.Result[event.Event]{}, translate(err)
+	}
+	ids = append(ids, customerID)
+	q := s.with(ctx).Table("events").Select(eventColumns).Where("org_id = ? AND customer_id IN ?", orgID, ids)
+	if len(types) > 0 {
+		q = q.Where("type IN ?", types)
+	}
+	return keysetPage(q, p, eventSortKeys, func(r eventRow) uuid.UUID { return r.ID }, scanEvent, eventRow.toEvent)
+}
