@@ -23,8 +23,8 @@ type Actor struct {
 
 // Change is one field's value before and after.
 type Change struct {
-	Old any `json:"old"`
-	New any `json:"new"`
+	Old any `json:"old" extensions:"x-nullable"`
+	New any `json:"new" extensions:"x-nullable"`
 } // @name FieldChange
 
 // Item is one thing that happened.
