@@ -159,20 +159,20 @@ func TestContactListFilters(t *testing.T) {
 		return strings.Join(out, "|")
 	}
 	for path, want := range map[string]string{
-		"/v1/contact-history":                                         "Upsell call|Quote for 100% wool|Invoice question",
-		"/v1/contact-history?sort=occurred_at":                        "Invoice question|Quote for 100% wool|Upsell call",
-		"/v1/contact-history?channel=phone":                           "Upsell call|Invoice question",
-		"/v1/contact-history?direction=outbound&outcome=sale":         "Upsell call",
-		"/v1/contact-history?agent_id=" + agent.UserID:                "Upsell call|Quote for 100% wool",
-		"/v1/contact-history?customer_id=" + bob:                      "Upsell call",
-		"/v1/customers/" + ada + "/contact-history":                   "Quote for 100% wool|Invoice question",
-		"/v1/customers/" + ada + "/contact-history?q=INVOICE":         "Invoice question",
-		"/v1/contact-history?q=100%25":                                "Quote for 100% wool",
-		"/v1/contact-history?occurred_after=2026-03-02T00:00:00Z":     "Upsell call|Quote for 100% wool",
-		"/v1/contact-history?occurred_before=2026-03-02T00:00:00Z":    "Invoice question",
-		"/v1/contact-history?follow_up_due=2026-03-10T00:00:00Z":      "Quote for 100% wool",
-		"/v1/contact-history?follow_up_due=2026-03-02T00:00:00Z":      "",
-		"/v1/contact-history?limit=1&sort=occurred_at&channel=phone":  "Invoice question",
+		"/v1/contact-history":                                        "Upsell call|Quote for 100% wool|Invoice question",
+		"/v1/contact-history?sort=occurred_at":                       "Invoice question|Quote for 100% wool|Upsell call",
+		"/v1/contact-history?channel=phone":                          "Upsell call|Invoice question",
+		"/v1/contact-history?direction=outbound&outcome=sale":        "Upsell call",
+		"/v1/contact-history?agent_id=" + agent.UserID:               "Upsell call|Quote for 100% wool",
+		"/v1/contact-history?customer_id=" + bob:                     "Upsell call",
+		"/v1/customers/" + ada + "/contact-history":                  "Quote for 100% wool|Invoice question",
+		"/v1/customers/" + ada + "/contact-history?q=INVOICE":        "Invoice question",
+		"/v1/contact-history?q=100%25":                               "Quote for 100% wool",
+		"/v1/contact-history?occurred_after=2026-03-02T00:00:00Z":    "Upsell call|Quote for 100% wool",
+		"/v1/contact-history?occurred_before=2026-03-02T00:00:00Z":   "Invoice question",
+		"/v1/contact-history?follow_up_due=2026-03-10T00:00:00Z":     "Quote for 100% wool",
+		"/v1/contact-history?follow_up_due=2026-03-02T00:00:00Z":     "",
+		"/v1/contact-history?limit=1&sort=occurred_at&channel=phone": "Invoice question",
 	} {
 		if got := subjects(path); got != want {
 			t.Errorf("%s: got %q, want %q", path, got, want)

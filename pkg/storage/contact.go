@@ -18,7 +18,9 @@ type ContactStore struct{ conn }
 var _ contact.Store = (*ContactStore)(nil)
 
 // ContactStore returns the store over db.
-func (db *DB) ContactStore() *ContactStore { return &ContactStore{conn{db: db.gorm, dialect: db.dialect}} }
+func (db *DB) ContactStore() *ContactStore {
+	return &ContactStore{conn{db: db.gorm, dialect: db.dialect}}
+}
 
 // Tx runs fn in a transaction.
 func (s *ContactStore) Tx(ctx context.Context, fn func(contact.Store) error) error {
@@ -171,4 +173,3 @@ func (s *ContactStore) RefreshCustomer(ctx context.Context, orgID, customerID uu
 		WHERE org_id = ? AND id = ?`, orgID, customerID, orgID, customerID, orgID, customerID).Error
 	return translate(err)
 }
-
