@@ -30,6 +30,7 @@ import (
 	"github.com/rapportcrm/rapport/api/authapi"
 	"github.com/rapportcrm/rapport/api/contactapi"
 	"github.com/rapportcrm/rapport/api/customerapi"
+	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/api/timelineapi"
@@ -37,6 +38,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/timeline"
@@ -51,6 +53,7 @@ type Config struct {
 	Customers      *customer.Service
 	Contacts       *contact.Service
 	Timeline       *timeline.Service
+	Feedback       *feedback.Service
 	Idempotency    idempotency.Store
 	RateLimit      *ratelimit.Limiter
 	CORSOrigins    []string
@@ -94,6 +97,7 @@ func New(cfg Config) *echo.Echo {
 	customerapi.Register(private, cfg.Customers)
 	contactapi.Register(private, cfg.Contacts)
 	timelineapi.Register(private, cfg.Timeline)
+	feedbackapi.Register(private, cfg.Feedback)
 
 	return e
 }

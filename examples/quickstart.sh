@@ -78,7 +78,8 @@ call POST /v1/customers/batch "$batch"
 echo "ok  the same batch again changes nothing"
 
 # 7. The API reference and its document.
-curl -fs "$BASE/openapi.json" | grep -q '"openapi"' || fail "/openapi.json"
-curl -fsL "$BASE/docs" | grep -qi 'swagger' || fail "/docs"
+# (Read whole before grep: grep -q closing the pipe early would fail curl under pipefail.)
+doc=$(curl -fs "$BASE/openapi.json") && grep -q '"openapi"' <<<"$doc" || fail "/openapi.json"
+page=$(curl -fsL "$BASE/docs") && grep -qi 'swagger' <<<"$page" || fail "/docs"
 echo "ok  /openapi.json and /docs"
 echo "quickstart: all steps passed"

@@ -28,6 +28,8 @@ import (
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
@@ -84,6 +86,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		Customers:      customer.NewService(db.CustomerStore(), authStore, "US"),
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
+		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",

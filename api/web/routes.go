@@ -39,3 +39,8 @@ func (r Routes) PATCH(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc
 func (r Routes) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	r.add("DELETE", path, h, mw)
 }
+
+// PUT registers a PUT route.
+func (r Routes) PUT(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.add("PUT", path, h, mw)
+}

@@ -25,6 +25,8 @@ import (
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
@@ -117,6 +119,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		Customers:      customer.NewService(db.CustomerStore(), authStore, cfg.DefaultRegion),
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
+		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		CORSOrigins:    cfg.CORSOrigins,

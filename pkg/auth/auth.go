@@ -43,6 +43,9 @@ const (
 	CustomersAdmin   Permission = "customers:admin"
 	ContactsRead     Permission = "contacts:read"
 	ContactsWrite    Permission = "contacts:write"
+	FeedbackRead     Permission = "feedback:read"
+	FeedbackWrite    Permission = "feedback:write"
+	FeedbackAdmin    Permission = "feedback:admin"
 	UsersRead        Permission = "users:read"
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
@@ -53,17 +56,21 @@ const (
 var minimumRole = map[Permission]Role{
 	CustomersRead:    RoleViewer,
 	ContactsRead:     RoleViewer,
+	FeedbackRead:     RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
 	CustomersWrite:   RoleAgent,
 	ContactsWrite:    RoleAgent,
+	FeedbackWrite:    RoleAgent,
+	FeedbackAdmin:    RoleAdmin,
 	CustomersAdmin:   RoleAdmin,
 	UsersWrite:       RoleAdmin,
 	APIKeysWrite:     RoleAdmin,
 }
 
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
-var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, UsersRead, OrganizationRead}
+var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, FeedbackRead,
+	FeedbackWrite, FeedbackAdmin, UsersRead, OrganizationRead}
 
 // Allows reports whether the role holds the permission.
 func (r Role) Allows(p Permission) bool {

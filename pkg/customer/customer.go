@@ -128,7 +128,7 @@ type Store interface {
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
 	ByEmail(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
-	// MoveRecords re-points every record of the duplicate (its contact history) to the survivor.
+	// MoveRecords re-points every record of the duplicate (contact history, feedback) to the survivor.
 	MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error
 }
 

@@ -321,12 +321,14 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 		func(rows *sql.Rows) (customerRow, error) { return scanCustomer(rows) }, customerRow.toCustomer)
 }
 
-// MoveRecords re-points the duplicate's contacts to the survivor and recomputes both customers'
-// contact figures.
+// MoveRecords re-points the duplicate's contacts and feedback to the survivor and recomputes both
+// customers' contact figures.
 func (s *CustomerStore) MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error {
-	err := s.with(ctx).Exec("UPDATE contacts SET customer_id = ? WHERE org_id = ? AND customer_id = ?", toID, orgID, fromID).Error
-	if err != nil {
-		return translate(err)
+	for _, table := range []string{"contacts", "feedback"} {
+		err := s.with(ctx).Exec("UPDATE "+table+" SET customer_id = ? WHERE org_id = ? AND customer_id = ?", toID, orgID, fromID).Error
+		if err != nil {
+			return translate(err)
+		}
 	}
 	contacts := ContactStore{s.conn}
 	for _, id := range []uuid.UUID{fromID, toID} {

@@ -1,0 +1,384 @@
+package feedbackapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/rapportcrm/rapport/api/mid"
+	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/feedback"
+)
+
+type handlers struct{ svc *feedback.Service }
+
+// Register mounts the feedback routes.
+func Register(g web.Routes, svc *feedback.Service) {
+	h := handlers{svc: svc}
+	g.GET("/feedback", h.list, mid.Require(auth.FeedbackRead))
+	g.POST("/feedback", h.create, mid.Require(auth.FeedbackWrite))
+	g.GET("/feedback/sla", h.getSLA, mid.Require(auth.FeedbackRead))
+	g.PUT("/feedback/sla", h.putSLA, mid.Require(auth.FeedbackAdmin))
+	g.GET("/customers/:id/feedback", h.listForCustomer, mid.Require(auth.FeedbackRead))
+	g.POST("/customers/:id/feedback", h.createForCustomer, mid.Require(auth.FeedbackWrite))
+	g.GET("/feedback/:id", h.get, mid.Require(auth.FeedbackRead))
+	g.PATCH("/feedback/:id", h.patch, mid.Require(auth.FeedbackWrite))
+	g.DELETE("/feedback/:id", h.delete, mid.Require(auth.FeedbackWrite))
+	g.GET("/feedback/:id/transitions", h.transitions, mid.Require(auth.FeedbackRead))
+	g.POST("/feedback/:id/transitions", h.transition, mid.Require(auth.FeedbackWrite))
+}
+
+func (h handlers) respond(c echo.Context, status int, f feedback.Feedback) error {
+	web.SetETag(c, f.Version)
+	return c.JSON(status, toFeedback(f, h.svc.Now()))
+}
+
+var filters = []string{"customer_id", "kind", "status", "priority", "assignee_id", "survey", "channel", "created_after", "created_before"}
+
+func (h handlers) listWith(c echo.Context, customerPath bool) error {
+	allowed := filters
+	if customerPath {
+		allowed = filters[1:]
+	}
+	q := web.NewQuery(c, allowed...)
+	statuses := append(append([]string{}, feedback.ComplaintStatuses...), feedback.SuggestionStatuses...)
+	f := feedback.Filter{
+		Kind: web.Enum(q, "kind", feedback.Kinds), Status: web.Enum(q, "status", statuses), Priority: web.Enum(q, "priority", feedback.Priorities),
+		AssigneeID: q.UUID("assignee_id"), Survey: q.String("survey"), Channel: q.String("channel"),
+		CreatedAfter: q.Time("created_after"), CreatedBefore: q.Time("created_before"),
+	}
+	if customerPath {
+		id, err := web.PathID(c, customer.ErrNotFound)
+		if err != nil {
+			return err
+		}
+		f.CustomerID = &id
+	} else {
+		f.CustomerID = q.UUID("customer_id")
+	}
+	req := q.Page(feedback.SortFields, "-created_at")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.List(c.Request().Context(), mid.Principal(c).OrgID, f, req)
+	if err != nil {
+		return err
+	}
+	now := h.svc.Now()
+	return c.JSON(http.StatusOK, web.NewPage(res, func(f feedback.Feedback) Feedback { return toFeedback(f, now) }))
+}
+
+// list godoc
+//
+//	@Summary		List feedback
+//	@Description	Newest first. Complaints carry their SLA state (met, breached or running) as of now.
+//	@Tags			feedback
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			limit			query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param			cursor			query		string	false	"next_cursor of the previous page"
+//	@Param			sort			query		string	false	"Order"	Enums(created_at, -created_at)	default(-created_at)
+//	@Param			customer_id		query		string	false	"Customer"	format(uuid)
+//	@Param			kind			query		string	false	"Kind"	Enums(nps, csat, ces, complaint, suggestion, compliment)
+//	@Param			status			query		string	false	"Status of complaints or suggestions"
+//	@Param			priority		query		string	false	"Complaint priority"	Enums(urgent, high, normal, low)
+//	@Param			assignee_id		query		string	false	"Assignee (a user id)"	format(uuid)
+//	@Param			survey			query		string	false	"Survey label"
+//	@Param			channel			query		string	false	"Channel label"
+//	@Param			created_after	query		string	false	"At or after (RFC 3339)"	format(date-time)
+//	@Param			created_before	query		string	false	"Before (RFC 3339)"	format(date-time)
+//	@Success		200				{object}	web.Page{data=[]Feedback}
+//	@Failure		400,401,403,429,500,503	{object}	web.Problem
+//	@Router			/feedback [get]
+func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
+
+// listForCustomer godoc
+//
+//	@Summary	List one customer's feedback
+//	@Tags		feedback
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id				path		string	true	"Customer id"	format(uuid)
+//	@Param		limit			query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param		cursor			query		string	false	"next_cursor of the previous page"
+//	@Param		sort			query		string	false	"Order"	Enums(created_at, -created_at)	default(-created_at)
+//	@Param		kind			query		string	false	"Kind"	Enums(nps, csat, ces, complaint, suggestion, compliment)
+//	@Param		status			query		string	false	"Status of complaints or suggestions"
+//	@Param		priority		query		string	false	"Complaint priority"	Enums(urgent, high, normal, low)
+//	@Param		assignee_id		query		string	false	"Assignee (a user id)"	format(uuid)
+//	@Param		survey			query		string	false	"Survey label"
+//	@Param		channel			query		string	false	"Channel label"
+//	@Param		created_after	query		string	false	"At or after (RFC 3339)"	format(date-time)
+//	@Param		created_before	query		string	false	"Before (RFC 3339)"	format(date-time)
+//	@Success	200				{object}	web.Page{data=[]Feedback}
+//	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/customers/{id}/feedback [get]
+func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, true) }
+
+// create godoc
+//
+//	@Summary		Record feedback
+//	@Description	nps: score 0–10; csat: 1–5; ces: 1–7 (a score off the scale answers 422 naming score).
+//	@Description	complaint: subject required, priority (default normal); starts open with SLA due times.
+//	@Description	suggestion: status new unless given, with an optional response. compliment: a comment.
+//	@Tags			feedback
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
+//	@Param			body			body		FeedbackInput	true	"The feedback"
+//	@Success		201				{object}	Feedback
+//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/feedback [post]
+func (h handlers) create(c echo.Context) error {
+	var in FeedbackInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	if in.CustomerID == "" {
+		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+	}
+	f, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(feedback.Feedback{}))
+	return h.created(c, f, err)
+}
+
+// createForCustomer godoc
+//
+//	@Summary	Record feedback from a customer
+//	@Tags		feedback
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id				path		string			true	"Customer id"	format(uuid)
+//	@Param		Idempotency-Key	header		string			false	"Makes a retry safe"
+//	@Param		body			body		FeedbackInput	true	"The feedback (customer_id comes from the path)"
+//	@Success	201				{object}	Feedback
+//	@Failure	400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
+//	@Router		/customers/{id}/feedback [post]
+func (h handlers) createForCustomer(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var in FeedbackInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	if in.CustomerID != "" && in.CustomerID != id.String() {
+		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
+	}
+	f, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain(feedback.Feedback{}))
+	return h.created(c, f, err)
+}
+
+func (h handlers) created(c echo.Context, f feedback.Feedback, err error) error {
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/feedback/"+f.ID.String())
+	return h.respond(c, http.StatusCreated, f)
+}
+
+// get godoc
+//
+//	@Summary	Get feedback
+//	@Tags		feedback
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Feedback id"	format(uuid)
+//	@Success	200	{object}	Feedback
+//	@Failure	401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/feedback/{id} [get]
+func (h handlers) get(c echo.Context) error {
+	id, err := web.PathID(c, feedback.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	f, err := h.svc.Get(c.Request().Context(), mid.Principal(c).OrgID, id)
+	if err != nil {
+		return err
+	}
+	return h.respond(c, http.StatusOK, f)
+}
+
+// patch godoc
+//
+//	@Summary		Update feedback (JSON merge patch)
+//	@Description	The kind cannot change. A complaint's status moves through its transitions; a new priority
+//	@Description	moves its SLA due times (counted from its creation).
+//	@Tags			feedback
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id			path		string			true	"Feedback id"	format(uuid)
+//	@Param			If-Match	header		string			false	"ETag from a previous read"
+//	@Param			body		body		FeedbackInput	true	"The fields to change"
+//	@Success		200			{object}	Feedback
+//	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/feedback/{id} [patch]
+func (h handlers) patch(c echo.Context) error {
+	id, err := web.PathID(c, feedback.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := web.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	patch, err := web.ReadBody(c)
+	if err != nil {
+		return err
+	}
+	f, err := h.svc.Update(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch, func(cur feedback.Feedback) (feedback.Feedback, error) {
+		var in FeedbackInput
+		if err := web.MergePatch(toInput(cur), patch, &in); err != nil {
+			return feedback.Feedback{}, err
+		}
+		return in.toDomain(cur), nil
+	})
+	if err != nil {
+		return err
+	}
+	return h.respond(c, http.StatusOK, f)
+}
+
+// delete godoc
+//
+//	@Summary	Delete feedback
+//	@Tags		feedback
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id			path	string	true	"Feedback id"	format(uuid)
+//	@Param		If-Match	header	string	false	"ETag from a previous read"
+//	@Success	204
+//	@Failure	400,401,403,404,412,429,500,503	{object}	web.Problem
+//	@Router		/feedback/{id} [delete]
+func (h handlers) delete(c echo.Context) error {
+	id, err := web.PathID(c, feedback.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := web.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	if err := h.svc.Delete(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// transition godoc
+//
+//	@Summary		Move a complaint along its workflow
+//	@Description	open → acknowledged → in_progress → resolved → closed; resolved → reopened → in_progress.
+//	@Description	An illegal move answers 422 listing the allowed next states. The first move out of open sets
+//	@Description	first_response_at; resolved needs a resolution and sets resolved_at. Each move is recorded.
+//	@Tags			feedback
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string				true	"Complaint id"	format(uuid)
+//	@Param			If-Match		header		string				false	"ETag from a previous read"
+//	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
+//	@Param			body			body		TransitionRequest	true	"The move"
+//	@Success		200				{object}	Feedback
+//	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/feedback/{id}/transitions [post]
+func (h handlers) transition(c echo.Context) error {
+	id, err := web.PathID(c, feedback.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	ifMatch, err := web.IfMatch(c)
+	if err != nil {
+		return err
+	}
+	var req TransitionRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	f, err := h.svc.Transition(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch, req.To, req.Note, req.Resolution)
+	if err != nil {
+		return err
+	}
+	return h.respond(c, http.StatusOK, f)
+}
+
+// transitions godoc
+//
+//	@Summary	A complaint's recorded moves, oldest first
+//	@Tags		feedback
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Complaint id"	format(uuid)
+//	@Success	200	{object}	TransitionList
+//	@Failure	401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/feedback/{id}/transitions [get]
+func (h handlers) transitions(c echo.Context) error {
+	id, err := web.PathID(c, feedback.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	moves, err := h.svc.Transitions(c.Request().Context(), mid.Principal(c).OrgID, id)
+	if err != nil {
+		return err
+	}
+	out := TransitionList{Data: make([]Transition, len(moves))}
+	for i, m := range moves {
+		out.Data[i] = Transition{From: m.From, To: m.To, Note: m.Note, Actor: Actor{Type: m.Actor.Kind, ID: m.Actor.ID.String()}, At: m.At}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getSLA godoc
+//
+//	@Summary		Complaint service levels
+//	@Description	Per priority, the minutes from a complaint's creation to its first response and to its
+//	@Description	resolution. Defaults: urgent 60/480, high 240/1440, normal 480/4320, low 1440/10080.
+//	@Tags			feedback
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Success		200	{object}	SLASettings
+//	@Failure		401,403,429,500,503	{object}	web.Problem
+//	@Router			/feedback/sla [get]
+func (h handlers) getSLA(c echo.Context) error {
+	slas, err := h.svc.SLAs(c.Request().Context(), mid.Principal(c).OrgID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSLASettings(slas))
+}
+
+// putSLA godoc
+//
+//	@Summary		Set the complaint service levels (admins)
+//	@Description	Replaces the targets; a priority left out returns to its default. New targets apply to
+//	@Description	complaints created, or changed in priority, from now on.
+//	@Tags			feedback
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		SLASettings	true	"The targets"
+//	@Success		200		{object}	SLASettings
+//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/feedback/sla [put]
+func (h handlers) putSLA(c echo.Context) error {
+	var req SLASettings
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	slas := make([]feedback.SLA, len(req.Targets))
+	for i, t := range req.Targets {
+		slas[i] = feedback.SLA{Priority: t.Priority, FirstResponse: time.Duration(t.FirstResponseMinutes) * time.Minute, Resolution: time.Duration(t.ResolutionMinutes) * time.Minute}
+	}
+	saved, err := h.svc.SetSLAs(c.Request().Context(), mid.Principal(c).Actor(), slas)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toSLASettings(saved))
+}

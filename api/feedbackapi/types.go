@@ -1,0 +1,185 @@
+// Package feedbackapi serves /v1/feedback: survey answers, complaints with their workflow and
+// service levels, suggestions and compliments.
+package feedbackapi
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rapportcrm/rapport/pkg/feedback"
+)
+
+// FeedbackInput holds feedback's writable fields, for POST and as the document a PATCH (JSON
+// merge patch) applies to. Which fields apply depends on the kind; others answer 422.
+type FeedbackInput struct {
+	// Required on POST /v1/feedback; taken from the path under /v1/customers/{id}.
+	CustomerID string `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	Kind       string `json:"kind" validate:"required" enums:"nps,csat,ces,complaint,suggestion,compliment"`
+	// Surveys only: nps 0–10, csat 1–5, ces 1–7.
+	Score   *int   `json:"score,omitempty" example:"9"`
+	Comment string `json:"comment,omitempty" validate:"max=20000"`
+	// Where the answer came from (a free label such as email, web, phone), lower-cased.
+	Channel string `json:"channel,omitempty" validate:"max=50" example:"email"`
+	// A free label for the survey or campaign.
+	Survey string `json:"survey,omitempty" validate:"max=200" example:"Onboarding 2026-Q4"`
+	// The contact this answers, a contact with the same customer.
+	ContactID string `json:"contact_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	// Complaints: required subject.
+	Subject     string `json:"subject,omitempty" validate:"max=500"`
+	Description string `json:"description,omitempty" validate:"max=20000"`
+	Priority    string `json:"priority,omitempty" enums:"urgent,high,normal,low" default:"normal"`
+	AssigneeID  string `json:"assignee_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	Resolution  string `json:"resolution,omitempty" validate:"max=20000"`
+	// Suggestions: new, under_review, planned, implemented, declined. A complaint's status moves
+	// only through POST /v1/feedback/{id}/transitions.
+	Status string `json:"status,omitempty"`
+	// Suggestions: the answer to the customer.
+	Response string `json:"response,omitempty" validate:"max=20000"`
+} // @name FeedbackInput
+
+// SLAStatus is a complaint's service level: when each target is due and whether it was met.
+type SLAStatus struct {
+	FirstResponseDueAt time.Time `json:"first_response_due_at"`
+	FirstResponse      string    `json:"first_response" enums:"met,breached,running"`
+	ResolutionDueAt    time.Time `json:"resolution_due_at"`
+	Resolution         string    `json:"resolution" enums:"met,breached,running"`
+} // @name SLAStatus
+
+// Feedback is one piece of feedback.
+type Feedback struct {
+	ID              string     `json:"id" format:"uuid"`
+	CustomerID      string     `json:"customer_id" format:"uuid"`
+	Kind            string     `json:"kind" enums:"nps,csat,ces,complaint,suggestion,compliment"`
+	Score           *int       `json:"score" extensions:"x-nullable"`
+	Comment         string     `json:"comment"`
+	Channel         string     `json:"channel"`
+	Survey          string     `json:"survey"`
+	ContactID       *string    `json:"contact_id" format:"uuid" extensions:"x-nullable"`
+	Subject         string     `json:"subject"`
+	Description     string     `json:"description"`
+	Priority        string     `json:"priority"`
+	AssigneeID      *string    `json:"assignee_id" format:"uuid" extensions:"x-nullable"`
+	Resolution      string     `json:"resolution"`
+	Response        string     `json:"response"`
+	Status          string     `json:"status"`
+	FirstResponseAt *time.Time `json:"first_response_at" extensions:"x-nullable"`
+	ResolvedAt      *time.Time `json:"resolved_at" extensions:"x-nullable"`
+	// Complaints only.
+	SLA *SLAStatus `json:"sla" extensions:"x-nullable"`
+	// Complaints only: where the workflow allows it to move next.
+	NextStatuses []string  `json:"next_statuses"`
+	Version      int64     `json:"version"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+} // @name Feedback
+
+func idString(id *uuid.UUID) *string {
+	if id == nil {
+		return nil
+	}
+	s := id.String()
+	return &s
+}
+
+func toFeedback(f feedback.Feedback, now time.Time) Feedback {
+	out := Feedback{
+		ID: f.ID.String(), CustomerID: f.CustomerID.String(), Kind: f.Kind, Score: f.Score, Comment: f.Comment, Channel: f.Channel,
+		Survey: f.Survey, ContactID: idString(f.ContactID), Subject: f.Subject, Description: f.Description, Priority: f.Priority,
+		AssigneeID: idString(f.AssigneeID), Resolution: f.Resolution, Response: f.Response, Status: f.Status,
+		FirstResponseAt: f.FirstResponseAt, ResolvedAt: f.ResolvedAt, NextStatuses: []string{},
+		Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt,
+	}
+	if f.Kind == feedback.KindComplaint && f.FirstResponseDueAt != nil && f.ResolutionDueAt != nil {
+		out.SLA = &SLAStatus{
+			FirstResponseDueAt: *f.FirstResponseDueAt, FirstResponse: feedback.SLAState(f.FirstResponseDueAt, f.FirstResponseAt, now),
+			ResolutionDueAt: *f.ResolutionDueAt, Resolution: feedback.SLAState(f.ResolutionDueAt, f.ResolvedAt, now),
+		}
+		out.NextStatuses = feedback.Next(f.Status)
+	}
+	return out
+}
+
+func toInput(f feedback.Feedback) FeedbackInput {
+	in := FeedbackInput{
+		CustomerID: f.CustomerID.String(), Kind: f.Kind, Score: f.Score, Comment: f.Comment, Channel: f.Channel, Survey: f.Survey,
+		Subject: f.Subject, Description: f.Description, Priority: f.Priority, Resolution: f.Resolution, Status: f.Status, Response: f.Response,
+	}
+	if f.ContactID != nil {
+		in.ContactID = f.ContactID.String()
+	}
+	if f.AssigneeID != nil {
+		in.AssigneeID = f.AssigneeID.String()
+	}
+	return in
+}
+
+func optionalID(s string) *uuid.UUID {
+	if s == "" {
+		return nil
+	}
+	id := uuid.MustParse(s) // validated
+	return &id
+}
+
+// toDomain applies a validated input over base.
+func (in FeedbackInput) toDomain(base feedback.Feedback) feedback.Feedback {
+	f := base
+	if in.CustomerID != "" {
+		f.CustomerID = uuid.MustParse(in.CustomerID) // validated
+	}
+	f.Kind, f.Score, f.Comment, f.Channel, f.Survey = in.Kind, in.Score, in.Comment, in.Channel, in.Survey
+	f.Subject, f.Description, f.Priority, f.Resolution, f.Status, f.Response = in.Subject, in.Description, in.Priority, in.Resolution, in.Status, in.Response
+	f.ContactID, f.AssigneeID = optionalID(in.ContactID), optionalID(in.AssigneeID)
+	return f
+}
+
+// TransitionRequest moves a complaint along its workflow:
+// open → acknowledged → in_progress → resolved → closed, and resolved → reopened → in_progress.
+type TransitionRequest struct {
+	To   string `json:"to" validate:"required" enums:"acknowledged,in_progress,resolved,closed,reopened"`
+	Note string `json:"note,omitempty" validate:"max=5000"`
+	// Required to resolve, unless the complaint already has one.
+	Resolution string `json:"resolution,omitempty" validate:"max=20000"`
+} // @name TransitionRequest
+
+// Actor is who made a change.
+type Actor struct {
+	Type string `json:"type" enums:"user,api_key,system"`
+	ID   string `json:"id" format:"uuid"`
+} // @name Actor
+
+// Transition is one recorded move of a complaint.
+type Transition struct {
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+	Note  string    `json:"note"`
+	Actor Actor     `json:"actor"`
+	At    time.Time `json:"at"`
+} // @name Transition
+
+// TransitionList is a complaint's moves, oldest first.
+type TransitionList struct {
+	Data []Transition `json:"data"`
+} // @name TransitionList
+
+// SLATarget is the service level of one priority.
+type SLATarget struct {
+	Priority             string `json:"priority" validate:"required" enums:"urgent,high,normal,low"`
+	FirstResponseMinutes int    `json:"first_response_minutes" validate:"required" example:"240"`
+	ResolutionMinutes    int    `json:"resolution_minutes" validate:"required" example:"1440"`
+} // @name SLATarget
+
+// SLASettings are the complaint service levels: the time to a first response and to resolution,
+// per priority, counted from the complaint's creation.
+type SLASettings struct {
+	Targets []SLATarget `json:"targets" validate:"required,max=4,dive"`
+} // @name SLASettings
+
+func toSLASettings(slas []feedback.SLA) SLASettings {
+	out := SLASettings{Targets: make([]SLATarget, len(slas))}
+	for i, s := range slas {
+		out.Targets[i] = SLATarget{Priority: s.Priority, FirstResponseMinutes: int(s.FirstResponse.Minutes()), ResolutionMinutes: int(s.Resolution.Minutes())}
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/rapportcrm/rapport/pkg/feedback"
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// FeedbackStore keeps feedback and the complaint service levels.
+type FeedbackStore struct{ ContactStore }
+
+var _ feedback.Store = (*FeedbackStore)(nil)
+
+// FeedbackStore returns the store over db.
+func (db *DB) FeedbackStore() *FeedbackStore {
+	return &FeedbackStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
+}
+
+// Tx runs fn in a transaction.
+func (s *FeedbackStore) Tx(ctx context.Context, fn func(feedback.Store) error) error {
+	return inTx(ctx, s.conn, func(c conn) feedback.Store { return &FeedbackStore{ContactStore{c}} }, fn)
+}
+
+type feedbackRow struct {
+	OrgID              uuid.UUID `gorm:"primaryKey"`
+	ID                 uuid.UUID `gorm:"primaryKey"`
+	CustomerID         uuid.UUID
+	Kind               string
+	Score              *int
+	Comment            string
+	Channel            string
+	Survey             string
+	ContactID          *uuid.UUID
+	Subject            string
+	Description        string
+	Priority           string
+	AssigneeID         *uuid.UUID
+	Resolution         string
+	Response           string
+	Status             string
+	FirstResponseAt    *time.Time
+	ResolvedAt         *time.Time
+	FirstResponseDueAt *time.Time
+	ResolutionDueAt    *time.Time
+	Version            int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	DeletedAt          *time.Time
+}
+
+func (feedbackRow) TableName() string { return "feedback" }
+
+func toFeedbackRow(f feedback.Feedback) feedbackRow {
+	return feedbackRow{
+		OrgID: f.OrgID, ID: f.ID, CustomerID: f.CustomerID, Kind: f.Kind, Score: f.Score, Comment: f.Comment, Channel: f.Channel,
+		Survey: f.Survey, ContactID: f.ContactID, Subject: f.Subject, Description: f.Description, Priority: f.Priority,
+		AssigneeID: f.AssigneeID, Resolution: f.Resolution, Response: f.Response, Status: f.Status,
+		FirstResponseAt: f.FirstResponseAt, ResolvedAt: f.ResolvedAt, FirstResponseDueAt: f.FirstResponseDueAt,
+		ResolutionDueAt: f.ResolutionDueAt, Version: f.Version, CreatedAt: f.CreatedAt, UpdatedAt: f.UpdatedAt, DeletedAt: f.DeletedAt,
+	}
+}
+
+func (r feedbackRow) toFeedback() feedback.Feedback {
+	return feedback.Feedback{
+		ID: r.ID, OrgID: r.OrgID, CustomerID: r.CustomerID, Kind: r.Kind, Score: r.Score, Comment: r.Comment, Channel: r.Channel,
+		Survey: r.Survey, ContactID: r.ContactID, Subject: r.Subject, Description: r.Description, Priority: r.Priority,
+		AssigneeID: r.AssigneeID, Resolution: r.Resolution, Response: r.Response, Status: r.Status,
+		FirstResponseAt: utcPtr(r.FirstResponseAt), ResolvedAt: utcPtr(r.ResolvedAt), FirstResponseDueAt: utcPtr(r.FirstResponseDueAt),
+		ResolutionDueAt: utcPtr(r.ResolutionDueAt), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		DeletedAt: utcPtr(r.DeletedAt),
+	}
+}
+
+// Insert stores new feedback.
+func (s *FeedbackStore) Insert(ctx context.Context, f feedback.Feedback) error {
+	row := toFeedbackRow(f)
+	return translate(s.with(ctx).Create(&row).Error)
+}
+
+// Update overwrites feedback whose stored version is prev.
+func (s *FeedbackStore) Update(ctx context.Context, f feedback.Feedback, prev int64) error {
+	row := toFeedbackRow(f)
+	res := s.with(ctx).Model(&feedbackRow{}).Where("org_id = ? AND id = ? AND version = ?", f.OrgID, f.ID, prev).
+		Select("*").Omit("org_id", "id", "created_at").Updates(&row)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return feedback.ErrConcurrentWrite
+	}
+	return nil
+}
+
+// Get returns live feedback.
+func (s *FeedbackStore) Get(ctx context.Context, orgID, id uuid.UUID) (feedback.Feedback, error) {
+	var row feedbackRow
+	if err := s.with(ctx).Where("org_id = ? AND id = ? AND deleted_at IS NULL", orgID, id).Take(&row).Error; err != nil {
+		return feedback.Feedback{}, notFound(err, feedback.ErrNotFound)
+	}
+	return row.toFeedback(), nil
+}
+
+var feedbackSortKeys = map[string]sortKey[feedbackRow]{
+	"created_at": {column: "created_at", isTime: true, value: func(r feedbackRow) any { return r.CreatedAt }},
+}
+
+// List returns a page of live feedback matching the filter.
+func (s *FeedbackStore) List(ctx context.Context, orgID uuid.UUID, f feedback.Filter, p page.Request) (page.Result[feedback.Feedback], error) {
+	q := s.with(ctx).Model(&feedbackRow{}).Where("org_id = ? AND deleted_at IS NULL", orgID)
+	for column, value := range map[string]string{"kind": f.Kind, "status": f.Status, "priority": f.Priority, "survey": f.Survey, "channel": f.Channel} {
+		if value != "" {
+			q = q.Where(column+" = ?", value)
+		}
+	}
+	for column, id := range map[string]*uuid.UUID{"customer_id": f.CustomerID, "assignee_id": f.AssigneeID} {
+		if id != nil {
+			q = q.Where(column+" = ?", *id)
+		}
+	}
+	for cond, t := range map[string]*time.Time{"created_at >= ?": f.CreatedAfter, "created_at < ?": f.CreatedBefore} {
+		if t != nil {
+			q = q.Where(cond, t.UTC())
+		}
+	}
+	return keysetPage(q, p, feedbackSortKeys, func(r feedbackRow) uuid.UUID { return r.ID }, gormScan[feedbackRow](q), feedbackRow.toFeedback)
+}
+
+// ContactOf tells whether a live contact has the id and belongs to the customer.
+func (s *FeedbackStore) ContactOf(ctx context.Context, orgID, contactID, customerID uuid.UUID) (bool, error) {
+	var n int64
+	err := s.with(ctx).Model(&contactRow{}).Where("org_id = ? AND id = ? AND customer_id = ? AND deleted_at IS NULL", orgID, contactID, customerID).Count(&n).Error
+	return n > 0, translate(err)
+}
+
+type slaRow struct {
+	OrgID                uuid.UUID `gorm:"primaryKey"`
+	Priority             string    `gorm:"primaryKey"`
+	FirstResponseMinutes int
+	ResolutionMinutes    int
+}
+
+func (slaRow) TableName() string { return "feedback_sla" }
+
+// SLAs returns the organization's targets, defaults for priorities it has not set.
+func (s *FeedbackStore) SLAs(ctx context.Context, orgID uuid.UUID) ([]feedback.SLA, error) {
+	var rows []slaRow
+	if err := s.with(ctx).Where("org_id = ?", orgID).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := append([]feedback.SLA(nil), feedback.DefaultSLAs...)
+	for _, r := range rows {
+		for i := range out {
+			if out[i].Priority == r.Priority {
+				out[i].FirstResponse, out[i].Resolution = time.Duration(r.FirstResponseMinutes)*time.Minute, time.Duration(r.ResolutionMinutes)*time.Minute
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetSLAs replaces the organization's targets.
+func (s *FeedbackStore) SetSLAs(ctx context.Context, orgID uuid.UUID, slas []feedback.SLA) error {
+	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("org_id = ?", orgID).Delete(&slaRow{}).Error; err != nil {
+			return err
+		}
+		rows := make([]slaRow, len(slas))
+		for i, sla := range slas {
+			rows[i] = slaRow{OrgID: orgID, Priority: sla.Priority, FirstResponseMinutes: int(sla.FirstResponse.Minutes()), ResolutionMinutes: int(sla.Resolution.Minutes())}
+		}
+		return tx.Create(&rows).Error
+	}))
+}
+
+// Transitions reads a complaint's status changes from the change log, oldest first.
+func (s *FeedbackStore) Transitions(ctx context.Context, orgID, feedbackID uuid.UUID) ([]feedback.Transition, error) {
+	rows, err := s.with(ctx).Table("events").Select(eventColumns).
+		Where("org_id = ? AND subject_id = ? AND type = ?", orgID, feedbackID, "feedback.status_changed").Order("occurred_at, id").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []feedback.Transition
+	for rows.Next() {
+		r, err := scanEvent(rows)
+		if err != nil {
+			return nil, translate(err)
+		}
+		e := r.toEvent()
+		str := func(k string) string { v, _ := e.Data[k].(string); return v }
+		out = append(out, feedback.Transition{From: str("from"), To: str("to"), Note: str("note"), Actor: e.Actor, At: e.OccurredAt})
+	}
+	return out, translate(rows.Err())
+}
