@@ -54,6 +54,8 @@ type Options struct {
 	LoginAttempts int
 	SignupClosed  bool
 	AccessTTL     time.Duration
+	// Now is the clock of services that compute deadlines (complaint SLAs); default the real one.
+	Now func() time.Time
 }
 
 // New returns a server with generous limits.
@@ -71,6 +73,9 @@ func NewWith(t *testing.T, o Options) *Env {
 	if o.AccessTTL == 0 {
 		o.AccessTTL = 15 * time.Minute
 	}
+	if o.Now == nil {
+		o.Now = event.Now
+	}
 	db := storagetest.New(t)
 	authStore := db.AuthStore()
 	authSvc := auth.NewService(authStore, auth.Config{
@@ -86,7 +91,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		Customers:      customer.NewService(db.CustomerStore(), authStore, "US"),
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
-		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
+		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, o.Now),
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",
