@@ -22,6 +22,7 @@ func Register(g web.Routes, svc *feedback.Service) {
 	g.GET("/feedback", h.list, mid.Require(auth.FeedbackRead))
 	g.POST("/feedback", h.create, mid.Require(auth.FeedbackWrite))
 	g.GET("/feedback/sla", h.getSLA, mid.Require(auth.FeedbackRead))
+	g.GET("/feedback/stats", h.stats, mid.Require(auth.FeedbackRead))
 	g.PUT("/feedback/sla", h.putSLA, mid.Require(auth.FeedbackAdmin))
 	g.GET("/customers/:id/feedback", h.listForCustomer, mid.Require(auth.FeedbackRead))
 	g.POST("/customers/:id/feedback", h.createForCustomer, mid.Require(auth.FeedbackWrite))

@@ -165,6 +165,7 @@ type Store interface {
 	SLAs(ctx context.Context, orgID uuid.UUID) ([]SLA, error)
 	SetSLAs(ctx context.Context, orgID uuid.UUID, slas []SLA) error
 	Transitions(ctx context.Context, orgID, feedbackID uuid.UUID) ([]Transition, error)
+	StatsStore
 }
 
 // Users tells whether a user belongs to an organization; it checks assignees.

@@ -197,3 +197,78 @@ func (s *FeedbackStore) Transitions(ctx context.Context, orgID, feedbackID uuid.
 	}
 	return out, translate(rows.Err())
 }
+
+// statsScope selects the feedback of a statistics query, and the expression it is grouped by.
+func (s *FeedbackStore) statsScope(ctx context.Context, orgID uuid.UUID, q feedback.StatsQuery, kinds ...string) (*gorm.DB, string) {
+	pg := s.dialect == Postgres
+	key := map[string]string{
+		"":                "''",
+		"channel":         "f.channel",
+		"survey":          "f.survey",
+		"lifecycle_stage": "c.lifecycle_stage",
+		"month":           map[bool]string{true: "to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM')", false: "substr(f.created_at, 1, 7)"}[pg],
+		"week": map[bool]string{true: "to_char(date_trunc('week', f.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+			false: "date(substr(f.created_at, 1, 10), 'weekday 0', '-6 days')"}[pg],
+	}[q.GroupBy]
+	db := s.with(ctx).Table("feedback AS f").
+		Where("f.org_id = ? AND f.deleted_at IS NULL AND f.kind IN ? AND f.created_at >= ? AND f.created_at < ?", orgID, kinds, q.From.UTC(), q.To.UTC())
+	if q.GroupBy == "lifecycle_stage" {
+		db = db.Joins("JOIN customers AS c ON c.org_id = f.org_id AND c.id = f.customer_id")
+	}
+	return db, key
+}
+
+// SurveyCounts tallies survey answers per group in one pass over the period's answers.
+func (s *FeedbackStore) SurveyCounts(ctx context.Context, orgID uuid.UUID, q feedback.StatsQuery) ([]feedback.SurveyCounts, error) {
+	db, key := s.statsScope(ctx, orgID, q, feedback.KindNPS, feedback.KindCSAT, feedback.KindCES)
+	rows, err := db.Select(key + ` AS k,
+		SUM(CASE WHEN f.kind = 'nps' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'nps' AND f.score >= 9 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'nps' AND f.score BETWEEN 7 AND 8 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'nps' AND f.score <= 6 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'csat' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'csat' AND f.score >= 4 THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'ces' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN f.kind = 'ces' THEN f.score ELSE 0 END)`).Group("k").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []feedback.SurveyCounts
+	for rows.Next() {
+		var c feedback.SurveyCounts
+		if err := rows.Scan(&c.Key, &c.NPS, &c.Promoters, &c.Passives, &c.Detractor, &c.CSAT, &c.Satisfied, &c.CES, &c.CESSum); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, c)
+	}
+	return out, translate(rows.Err())
+}
+
+// ComplaintFacts reads the times of the period's complaints.
+func (s *FeedbackStore) ComplaintFacts(ctx context.Context, orgID uuid.UUID, q feedback.StatsQuery) ([]feedback.ComplaintFacts, error) {
+	db, key := s.statsScope(ctx, orgID, q, feedback.KindComplaint)
+	rows, err := db.Select(key + " AS k, f.status, f.created_at, f.first_response_at, f.resolved_at, f.first_response_due_at, f.resolution_due_at").Rows()
+	if err != nil {
+		return nil, translate(err)
+	}
+	defer rows.Close()
+	var out []feedback.ComplaintFacts
+	for rows.Next() {
+		var f feedback.ComplaintFacts
+		if err := rows.Scan(&f.Key, &f.Status, &f.CreatedAt, &f.FirstResponseAt, &f.ResolvedAt, &f.FirstResponseDueAt, &f.ResolutionDueAt); err != nil {
+			return nil, translate(err)
+		}
+		out = append(out, f)
+	}
+	return out, translate(rows.Err())
+}
+
+// OpenComplaints returns when each complaint still open was created.
+func (s *FeedbackStore) OpenComplaints(ctx context.Context, orgID uuid.UUID) ([]time.Time, error) {
+	var created []time.Time
+	err := s.with(ctx).Model(&feedbackRow{}).
+		Where("org_id = ? AND deleted_at IS NULL AND kind = ? AND status NOT IN ?", orgID, feedback.KindComplaint, []string{"resolved", "closed"}).
+		Pluck("created_at", &created).Error
+	return created, translate(err)
+}
