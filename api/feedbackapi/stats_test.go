@@ -72,7 +72,7 @@ func TestStatsByHand(t *testing.T) {
 	check("by status", cp["by_status"], "map[acknowledged:1 open:1 resolved:1]")
 	fr := cp["first_response_seconds"].(map[string]any)
 	check("first response median", fr["median"], "18900") // between 1,800 and 36,000
-	check("first response p90", fr["p90"], "32580")        // 1,800 + 0.9 × 34,200
+	check("first response p90", fr["p90"], "32580")       // 1,800 + 0.9 × 34,200
 	check("resolution median", cp["resolution_seconds"].(map[string]any)["median"], "7200")
 	check("breach rate", cp["sla_breach_rate"], "0.3333") // c2's first response
 	bl := r["backlog"].(map[string]any)
