@@ -33,6 +33,7 @@ import (
 	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
+	"github.com/rapportcrm/rapport/api/summaryapi"
 	"github.com/rapportcrm/rapport/api/timelineapi"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/auth"
@@ -98,6 +99,7 @@ func New(cfg Config) *echo.Echo {
 	contactapi.Register(private, cfg.Contacts)
 	timelineapi.Register(private, cfg.Timeline)
 	feedbackapi.Register(private, cfg.Feedback)
+	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
 
 	return e
 }

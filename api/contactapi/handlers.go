@@ -30,7 +30,7 @@ func Register(g web.Routes, svc *contact.Service) {
 
 func respond(c echo.Context, status int, ct contact.Contact) error {
 	web.SetETag(c, ct.Version)
-	return c.JSON(status, toContact(ct))
+	return c.JSON(status, ToContact(ct))
 }
 
 var filters = []string{"customer_id", "channel", "direction", "agent_id", "outcome", "occurred_after", "occurred_before", "follow_up_due", "q"}
@@ -57,7 +57,7 @@ func (h handlers) listWith(c echo.Context, customerID *uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, web.NewPage(res, toContact))
+	return c.JSON(http.StatusOK, web.NewPage(res, ToContact))
 }
 
 // list godoc

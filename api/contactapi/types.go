@@ -53,7 +53,8 @@ type Contact struct {
 	UpdatedAt       time.Time  `json:"updated_at"`
 } // @name Contact
 
-func toContact(c contact.Contact) Contact {
+// ToContact converts a domain contact for a response.
+func ToContact(c contact.Contact) Contact {
 	out := Contact{
 		ID: c.ID.String(), CustomerID: c.CustomerID.String(), Channel: c.Channel, Direction: c.Direction, Subject: c.Subject,
 		Notes: c.Notes, OccurredAt: c.OccurredAt, DurationSeconds: c.DurationSeconds, Outcome: c.Outcome, FollowUpAt: c.FollowUpAt,

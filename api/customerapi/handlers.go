@@ -34,7 +34,7 @@ func Register(g web.Routes, svc *customer.Service) {
 
 func respond(c echo.Context, status int, cust customer.Customer) error {
 	web.SetETag(c, cust.Version)
-	return c.JSON(status, toCustomer(cust))
+	return c.JSON(status, ToCustomer(cust))
 }
 
 // list godoc
@@ -76,7 +76,7 @@ func (h handlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, web.NewPage(res, toCustomer))
+	return c.JSON(http.StatusOK, web.NewPage(res, ToCustomer))
 }
 
 // create godoc

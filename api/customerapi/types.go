@@ -118,7 +118,8 @@ func toAddress(a *customer.Address) *Address {
 	return &Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
 }
 
-func toCustomer(c customer.Customer) Customer {
+// ToCustomer converts a domain customer for a response.
+func ToCustomer(c customer.Customer) Customer {
 	out := Customer{
 		ID: c.ID.String(), ExternalID: optional(c.ExternalID), FirstName: c.FirstName, LastName: c.LastName,
 		Email: optional(c.Email), Phone: optional(c.Phone), Company: c.Company, JobTitle: c.JobTitle, Address: toAddress(c.Address),

@@ -35,7 +35,7 @@ func Register(g web.Routes, svc *feedback.Service) {
 
 func (h handlers) respond(c echo.Context, status int, f feedback.Feedback) error {
 	web.SetETag(c, f.Version)
-	return c.JSON(status, toFeedback(f, h.svc.Now()))
+	return c.JSON(status, ToFeedback(f, h.svc.Now()))
 }
 
 var filters = []string{"customer_id", "kind", "status", "priority", "assignee_id", "survey", "channel", "created_after", "created_before"}
@@ -70,7 +70,7 @@ func (h handlers) listWith(c echo.Context, customerPath bool) error {
 		return err
 	}
 	now := h.svc.Now()
-	return c.JSON(http.StatusOK, web.NewPage(res, func(f feedback.Feedback) Feedback { return toFeedback(f, now) }))
+	return c.JSON(http.StatusOK, web.NewPage(res, func(f feedback.Feedback) Feedback { return ToFeedback(f, now) }))
 }
 
 // list godoc

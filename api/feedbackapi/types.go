@@ -82,7 +82,8 @@ func idString(id *uuid.UUID) *string {
 	return &s
 }
 
-func toFeedback(f feedback.Feedback, now time.Time) Feedback {
+// ToFeedback converts domain feedback for a response; now decides SLA states.
+func ToFeedback(f feedback.Feedback, now time.Time) Feedback {
 	out := Feedback{
 		ID: f.ID.String(), CustomerID: f.CustomerID.String(), Kind: f.Kind, Score: f.Score, Comment: f.Comment, Channel: f.Channel,
 		Survey: f.Survey, ContactID: idString(f.ContactID), Subject: f.Subject, Description: f.Description, Priority: f.Priority,

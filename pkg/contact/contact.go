@@ -88,6 +88,8 @@ type Store interface {
 	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	// RefreshCustomer recomputes a customer's last_contacted_at and contact_count from its contacts.
 	RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID) error
+	// ChannelCounts counts a customer's contacts per channel.
+	ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID) (map[string]int, error)
 }
 
 // Users tells whether a user belongs to an organization; it checks agents.
@@ -119,6 +121,11 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Re
 		}
 	}
 	return s.store.List(ctx, orgID, f, p)
+}
+
+// ChannelCounts counts a customer's contacts per channel.
+func (s *Service) ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID) (map[string]int, error) {
+	return s.store.ChannelCounts(ctx, orgID, customerID)
 }
 
 // check normalizes c and reports every field that breaks a rule; st is the transaction it runs in.

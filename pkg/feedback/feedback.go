@@ -134,6 +134,8 @@ type Filter struct {
 	Channel       string
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
+	// OpenComplaints keeps complaints not yet resolved or closed.
+	OpenComplaints bool
 }
 
 // SortFields are the fields a feedback list can be sorted by.

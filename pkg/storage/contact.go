@@ -173,3 +173,18 @@ func (s *ContactStore) RefreshCustomer(ctx context.Context, orgID, customerID uu
 		WHERE org_id = ? AND id = ?`, orgID, customerID, orgID, customerID, orgID, customerID).Error
 	return translate(err)
 }
+
+// ChannelCounts counts a customer's live contacts per channel.
+func (s *ContactStore) ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID) (map[string]int, error) {
+	var rows []struct {
+		Channel string
+		N       int
+	}
+	err := s.live(ctx, orgID).Model(&contactRow{}).Where("customer_id = ?", customerID).
+		Select("channel, count(*) AS n").Group("channel").Scan(&rows).Error
+	counts := map[string]int{}
+	for _, r := range rows {
+		counts[r.Channel] = r.N
+	}
+	return counts, translate(err)
+}

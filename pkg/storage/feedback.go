@@ -11,6 +11,9 @@ import (
 	"github.com/rapportcrm/rapport/pkg/page"
 )
 
+// closedStatuses end a complaint's handling; the others are its backlog.
+var closedStatuses = []string{"resolved", "closed"}
+
 // FeedbackStore keeps feedback and the complaint service levels.
 type FeedbackStore struct{ ContactStore }
 
@@ -126,6 +129,9 @@ func (s *FeedbackStore) List(ctx context.Context, orgID uuid.UUID, f feedback.Fi
 		if t != nil {
 			q = q.Where(cond, t.UTC())
 		}
+	}
+	if f.OpenComplaints {
+		q = q.Where("kind = ? AND status NOT IN ?", feedback.KindComplaint, closedStatuses)
 	}
 	return keysetPage(q, p, feedbackSortKeys, func(r feedbackRow) uuid.UUID { return r.ID }, gormScan[feedbackRow](q), feedbackRow.toFeedback)
 }
@@ -268,7 +274,7 @@ func (s *FeedbackStore) ComplaintFacts(ctx context.Context, orgID uuid.UUID, q f
 func (s *FeedbackStore) OpenComplaints(ctx context.Context, orgID uuid.UUID) ([]time.Time, error) {
 	var created []time.Time
 	err := s.with(ctx).Model(&feedbackRow{}).
-		Where("org_id = ? AND deleted_at IS NULL AND kind = ? AND status NOT IN ?", orgID, feedback.KindComplaint, []string{"resolved", "closed"}).
+		Where("org_id = ? AND deleted_at IS NULL AND kind = ? AND status NOT IN ?", orgID, feedback.KindComplaint, closedStatuses).
 		Pluck("created_at", &created).Error
 	return created, translate(err)
 }
