@@ -37,8 +37,9 @@ func main() {
 	conns := flag.String("conns", "8,32", "concurrent clients, comma-separated")
 	duration := flag.Duration("duration", 15*time.Second, "length of each measurement")
 	wrkDir := flag.String("wrk", "", "instead of measuring, write ids.txt and tokens.txt here for the wrk scripts in wrk/")
+	history := flag.Bool("history", false, "also seed a contact (with its event) per live customer, and 200,000 feedback in the first organization")
 	flag.Parse()
-	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir); err != nil {
+	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir, *history); err != nil {
 		fmt.Fprintln(os.Stderr, "rapportbench:", err)
 		os.Exit(1)
 	}
@@ -49,7 +50,7 @@ type tenant struct {
 	ids        []string
 }
 
-func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration, wrkDir string) error {
+func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration, wrkDir string, history bool) error {
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		return err
@@ -73,6 +74,21 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 			return err
 		}
 		fmt.Printf("seeded %d customers in %d organizations in %s\n", customers, orgs, time.Since(start).Round(time.Second))
+	}
+	if history {
+		start := time.Now()
+		for _, q := range []string{seedContactsSQL, seedContactEventsSQL, refreshCountsSQL} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("seed contact history: %w", err)
+			}
+		}
+		if _, err := db.ExecContext(ctx, seedFeedbackSQL, tenants[0].org); err != nil {
+			return fmt.Errorf("seed feedback: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, "ANALYZE contacts; ANALYZE events; ANALYZE feedback"); err != nil {
+			return err
+		}
+		fmt.Printf("seeded the contact history and feedback in %s\n", time.Since(start).Round(time.Second))
 	}
 	var total int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM customers").Scan(&total); err != nil {
@@ -269,3 +285,52 @@ FROM (
     FROM generate_series(1, $1::int) n
   ) names
 ) s`
+
+// seedContactsSQL gives every live customer one contact, spread over two years and the channels.
+const seedContactsSQL = `
+INSERT INTO contacts (org_id, id, customer_id, channel, direction, subject, notes, occurred_at, duration_seconds, agent_id,
+  outcome, follow_up_at, tags, external_ref, search_text, version, created_at, updated_at)
+SELECT org_id, gen_random_uuid(), id, ch, CASE WHEN n % 2 = 0 THEN 'inbound' ELSE 'outbound' END, 'Call about order ' || n,
+  'Notes ' || n, at, 60 + n % 900, NULL, (ARRAY['resolved','follow_up','no_answer','sale','other'])[1 + n % 5],
+  CASE WHEN n % 5 = 1 THEN at + interval '3 days' END, '[]', NULL, lower('Call about order ' || n || ' notes ' || n), 1, at, at
+FROM (SELECT org_id, id, row_number() OVER () AS n,
+        (ARRAY['phone','email','sms','chat','social','visit','video','web','other'])[1 + (hashint4(hashtext(id::text)) & 2147483647) % 9] AS ch,
+        now() - ((hashint4(hashtext(id::text) + 1) & 2147483647) % 63072000) * interval '1 second' AS at
+      FROM customers WHERE deleted_at IS NULL) c`
+
+// seedContactEventsSQL records each seeded contact's creation, so that timelines show it.
+const seedContactEventsSQL = `
+INSERT INTO events (org_id, id, type, subject_type, subject_id, customer_id, actor_type, actor_id, changes, data, occurred_at)
+SELECT org_id, gen_random_uuid(), 'contact.created', 'contact', id, customer_id, 'system', '00000000-0000-0000-0000-000000000000',
+  NULL, NULL, occurred_at FROM contacts`
+
+const refreshCountsSQL = `
+UPDATE customers c SET contact_count = x.n, last_contacted_at = x.last
+FROM (SELECT org_id, customer_id, count(*) AS n, max(occurred_at) AS last FROM contacts GROUP BY 1, 2) x
+WHERE c.org_id = x.org_id AND c.id = x.customer_id`
+
+// seedFeedbackSQL puts 200,000 feedback of the last year into one organization: surveys,
+// complaints in every state with their SLA times, suggestions and compliments.
+const seedFeedbackSQL = `
+INSERT INTO feedback (org_id, id, customer_id, kind, score, comment, channel, survey, contact_id, subject, description, priority,
+  assignee_id, resolution, response, status, first_response_at, resolved_at, first_response_due_at, resolution_due_at,
+  version, created_at, updated_at)
+SELECT org, gen_random_uuid(), cust, kind,
+  CASE kind WHEN 'nps' THEN n % 11 WHEN 'csat' THEN 1 + n % 5 WHEN 'ces' THEN 1 + n % 7 END,
+  '', (ARRAY['email','web','phone','app'])[1 + n % 4], (ARRAY['Onboarding','Quarterly','Support'])[1 + n % 3], NULL,
+  CASE WHEN kind = 'complaint' THEN 'Complaint ' || n ELSE '' END, '', CASE WHEN kind = 'complaint' THEN prio ELSE '' END,
+  NULL, CASE WHEN kind = 'complaint' AND st IN ('resolved', 'closed') THEN 'Fixed' ELSE '' END, '',
+  CASE kind WHEN 'complaint' THEN st WHEN 'suggestion' THEN 'new' ELSE '' END,
+  CASE WHEN kind = 'complaint' AND st <> 'open' THEN at + ((n * 37) % 43200) * interval '1 second' END,
+  CASE WHEN kind = 'complaint' AND st IN ('resolved', 'closed') THEN at + ((n * 53) % 432000) * interval '1 second' END,
+  CASE WHEN kind = 'complaint' THEN at + interval '8 hours' END, CASE WHEN kind = 'complaint' THEN at + interval '72 hours' END,
+  1, at, at
+FROM (WITH oc AS (SELECT id, row_number() OVER () - 1 AS i FROM customers WHERE org_id = $1::uuid AND deleted_at IS NULL),
+           total AS (SELECT count(*) AS n FROM oc)
+      SELECT n, $1::uuid AS org, oc.id AS cust,
+        CASE WHEN n % 100 < 40 THEN 'nps' WHEN n % 100 < 65 THEN 'csat' WHEN n % 100 < 80 THEN 'ces'
+             WHEN n % 100 < 95 THEN 'complaint' WHEN n % 100 < 98 THEN 'suggestion' ELSE 'compliment' END AS kind,
+        (ARRAY['urgent','high','normal','normal','low'])[1 + n % 5] AS prio,
+        (ARRAY['open','acknowledged','in_progress','resolved','closed','closed','closed','resolved'])[1 + (n / 7) % 8] AS st,
+        now() - ((hashint4(n) & 2147483647) % 31536000) * interval '1 second' AS at
+      FROM generate_series(1, 200000) n JOIN oc ON oc.i = n % (SELECT n FROM total)) f`
