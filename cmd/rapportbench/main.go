@@ -38,7 +38,15 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "length of each measurement")
 	wrkDir := flag.String("wrk", "", "instead of measuring, write ids.txt and tokens.txt here for the wrk scripts in wrk/")
 	history := flag.Bool("history", false, "also seed a contact (with its event) per live customer, and 200,000 feedback in the first organization")
+	batch := flag.Int("batch", 0, "instead of the rest, import this many new customers through POST /v1/customers/batch (1,000 a request, on -conns[0] connections) and print rows/s")
 	flag.Parse()
+	if *batch > 0 {
+		if err := importBatches(*base, *batch, *conns); err != nil {
+			fmt.Fprintln(os.Stderr, "rapportbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir, *history); err != nil {
 		fmt.Fprintln(os.Stderr, "rapportbench:", err)
 		os.Exit(1)
@@ -141,6 +149,60 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 			measure(client, sc.name, n, duration, sc.req)
 		}
 	}
+	return nil
+}
+
+// importBatches creates n customers through the batch endpoint, as an integration's import would.
+func importBatches(base string, n int, conns string) error {
+	tenants, err := signup(base, 1)
+	if err != nil {
+		return err
+	}
+	var workers int
+	fmt.Sscan(strings.Split(conns, ",")[0], &workers)
+	run := time.Now().UnixNano()
+	batches := make(chan int)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				var items strings.Builder
+				for i := range 1000 {
+					if i > 0 {
+						items.WriteByte(',')
+					}
+					k := b*1000 + i
+					fmt.Fprintf(&items, `{"external_id":"imp-%d-%d","first_name":"Imported","last_name":"N%d","email":"imp.%d.%d@import.example.com","tags":["import"]}`, run, k, k, run, k)
+				}
+				res, err := http.DefaultClient.Do(request(tenants[0], "POST", base+"/v1/customers/batch", []byte(`{"items":[`+items.String()+`]}`)))
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					errs <- fmt.Errorf("batch: HTTP %d", res.StatusCode)
+					return
+				}
+			}
+		}()
+	}
+	for b := range n / 1000 {
+		batches <- b
+	}
+	close(batches)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	elapsed := time.Since(start)
+	fmt.Printf("imported %d customers in batches of 1,000 on %d connections in %s: %.0f rows/s\n", n, workers, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
 	return nil
 }
 

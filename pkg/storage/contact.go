@@ -124,7 +124,7 @@ func (s *ContactStore) Get(ctx context.Context, orgID, id uuid.UUID) (contact.Co
 
 // ByExternalRef finds a live contact by the integrator's reference.
 func (s *ContactStore) ByExternalRef(ctx context.Context, orgID uuid.UUID, ref string) (contact.Contact, error) {
-	return s.take(s.live(ctx, orgID).Where("external_ref = ?", ref))
+	return s.take(s.live(ctx, orgID).Where("external_ref IS NOT NULL AND external_ref = ?", ref))
 }
 
 var contactSortKeys = map[string]sortKey[contactRow]{

@@ -270,12 +270,13 @@ func (s *CustomerStore) GetDeleted(ctx context.Context, orgID, id uuid.UUID) (cu
 
 // ByExternalID finds a live customer by the integrator's key.
 func (s *CustomerStore) ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (customer.Customer, error) {
-	return s.take(s.live(ctx, orgID).Where("external_id = ?", externalID))
+	// IS NOT NULL lets SQLite use the partial unique index (PostgreSQL infers it).
+	return s.take(s.live(ctx, orgID).Where("external_id IS NOT NULL AND external_id = ?", externalID))
 }
 
 // ByEmail finds a live customer by email, ignoring case.
 func (s *CustomerStore) ByEmail(ctx context.Context, orgID uuid.UUID, email string) (customer.Customer, error) {
-	return s.take(s.live(ctx, orgID).Where("lower(email) = ?", strings.ToLower(email)))
+	return s.take(s.live(ctx, orgID).Where("email IS NOT NULL AND lower(email) = ?", strings.ToLower(email)))
 }
 
 var customerSortKeys = map[string]sortKey[customerRow]{
@@ -294,7 +295,7 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 		q = q.Where(`search_text LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(f.Q))+"%")
 	}
 	if f.Email != "" {
-		q = q.Where("lower(email) = ?", strings.ToLower(f.Email))
+		q = q.Where("email IS NOT NULL AND lower(email) = ?", strings.ToLower(f.Email))
 	}
 	for _, tag := range f.Tags {
 		if s.dialect == Postgres {
