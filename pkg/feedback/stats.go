@@ -218,8 +218,8 @@ func complaintStats(facts []ComplaintFacts, now time.Time) ComplaintStats {
 			breached++
 		}
 	}
-	st.FirstResponse = Percentiles{Median: percentile(first, 0.5), P90: percentile(first, 0.9)}
-	st.Resolution = Percentiles{Median: percentile(resolve, 0.5), P90: percentile(resolve, 0.9)}
+	st.FirstResponse = Percentiles{Median: round(percentile(first, 0.5), 1), P90: round(percentile(first, 0.9), 1)}
+	st.Resolution = Percentiles{Median: round(percentile(resolve, 0.5), 1), P90: round(percentile(resolve, 0.9), 1)}
 	st.BreachRate = round(ratio(float64(breached), float64(len(facts))), 4)
 	return st
 }
