@@ -263,3 +263,39 @@ func TestFeedbackTenantIsolation(t *testing.T) {
 	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
 	post(t, env, viewer.Access, "/v1/feedback", map[string]any{"customer_id": ca, "kind": "nps", "score": 1}, 403)
 }
+
+// TestEveryTransition tries every move from every state: exactly the workflow's moves succeed.
+func TestEveryTransition(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	c := newCustomer(t, env, s)
+	// How to reach each state from open.
+	reach := map[string][]string{
+		"open":         nil,
+		"acknowledged": {"acknowledged"},
+		"in_progress":  {"acknowledged", "in_progress"},
+		"resolved":     {"acknowledged", "in_progress", "resolved"},
+		"closed":       {"acknowledged", "in_progress", "resolved", "closed"},
+		"reopened":     {"acknowledged", "in_progress", "resolved", "reopened"},
+	}
+	allowed := map[string]string{"open": "acknowledged", "acknowledged": "in_progress", "in_progress": "resolved",
+		"resolved": "closed,reopened", "reopened": "in_progress", "closed": ""}
+	for from, path := range reach {
+		for _, to := range []string{"open", "acknowledged", "in_progress", "resolved", "closed", "reopened"} {
+			t.Run(from+">"+to, func(t *testing.T) {
+				id := post(t, env, s.Access, "/v1/feedback", map[string]any{"customer_id": c, "kind": "complaint", "subject": "x"}, 201)["id"].(string)
+				for _, step := range path {
+					post(t, env, s.Access, "/v1/feedback/"+id+"/transitions", map[string]any{"to": step, "resolution": "r"}, 200)
+				}
+				want := 422
+				if strings.Contains(","+allowed[from]+",", ","+to+",") {
+					want = 200
+				}
+				got := post(t, env, s.Access, "/v1/feedback/"+id+"/transitions", map[string]any{"to": to, "resolution": "r"}, want)
+				if want == 200 && got["status"] != to {
+					t.Errorf("status %v", got["status"])
+				}
+			})
+		}
+	}
+}
