@@ -121,12 +121,17 @@ type Store interface {
 	// Insert stores a new customer and the event of its creation, both or neither. It answers
 	// ErrDuplicate when the customer's email or external_id is taken.
 	Insert(ctx context.Context, c Customer, created event.Event) error
+	// InsertMany stores new customers and the events of their creation, skipping those whose
+	// email or external_id is taken; it reports which it inserted.
+	InsertMany(ctx context.Context, cs []Customer, created []event.Event) (map[uuid.UUID]bool, error)
 	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Customer, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
 	GetDeleted(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
 	ByEmail(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)
+	// Matching returns the live customers with any of the external ids or (lower-cased) emails.
+	Matching(ctx context.Context, orgID uuid.UUID, externalIDs, emails []string) ([]Customer, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
 	// MoveRecords re-points every record of the duplicate (contact history, feedback) to the survivor.
 	MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error

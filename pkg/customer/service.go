@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -55,18 +56,27 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, c Customer) (Cu
 }
 
 func (s *Service) create(ctx context.Context, tx Store, actor event.Actor, c Customer) (Customer, error) {
-	now := event.Now()
-	c.ID, c.OrgID, c.Version, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.MergedIntoID =
-		uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now, nil, nil
-	if err := s.check(ctx, tx, &c, nil, now); err != nil {
+	c, ev, err := s.prepare(ctx, tx, actor, c)
+	if err != nil {
 		return Customer{}, err
 	}
-	ev := event.New(actor, "customer.created", "customer", c.ID)
-	ev.Changes = event.Diff(nil, c.snapshot())
 	if err := tx.Insert(ctx, c, ev); err != nil {
 		return Customer{}, s.explainDuplicate(ctx, tx, c, err)
 	}
 	return c, nil
+}
+
+// prepare makes c a new customer, checked, with the event of its creation.
+func (s *Service) prepare(ctx context.Context, tx Store, actor event.Actor, c Customer) (Customer, event.Event, error) {
+	now := event.Now()
+	c.ID, c.OrgID, c.Version, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.MergedIntoID =
+		uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now, nil, nil
+	if err := s.check(ctx, tx, &c, nil, now); err != nil {
+		return Customer{}, event.Event{}, err
+	}
+	ev := event.New(actor, "customer.created", "customer", c.ID)
+	ev.Changes = event.Diff(nil, c.snapshot())
+	return c, ev, nil
 }
 
 // check normalizes c and checks its owner; prev is the stored customer when c replaces it.
@@ -375,26 +385,25 @@ var ErrBatchFailed = apperr.New(apperr.KindInvalid, "the batch is atomic and som
 
 // Batch creates or updates each item. Non-atomic, every item stands alone; atomic, one failing
 // item rolls back all and Batch answers ErrBatchFailed with the results saying which failed.
+// Matches are read for the whole batch in one query; new customers are inserted together in
+// multi-row statements; a matched customer is updated in a savepoint of its own.
 func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchItem, atomic bool) ([]BatchResult, error) {
 	results := make([]BatchResult, len(items))
-	failed := false
 	err := s.store.Tx(ctx, func(tx Store) error {
+		index, err := s.batchIndex(ctx, tx, actor.OrgID, items)
+		if err != nil {
+			return err
+		}
+		b := &batch{svc: s, tx: tx, actor: actor, index: index, results: results}
 		for i, item := range items {
-			// A savepoint per item: a failed item leaves the others, and the transaction usable.
-			err := tx.Tx(ctx, func(tx Store) error {
-				var err error
-				results[i], err = s.batchItem(ctx, tx, actor, item)
+			if err := b.item(ctx, i, item); err != nil {
 				return err
-			})
-			if err != nil {
-				if apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable {
-					return err
-				}
-				results[i] = BatchResult{Status: BatchError, Err: err}
-				failed = true
 			}
 		}
-		if atomic && failed {
+		if err := b.flush(ctx); err != nil {
+			return err
+		}
+		if atomic && b.failed {
 			return ErrBatchFailed
 		}
 		return nil
@@ -408,44 +417,142 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 	return results, nil
 }
 
-func (s *Service) batchItem(ctx context.Context, tx Store, actor event.Actor, item BatchItem) (BatchResult, error) {
-	existing, err := s.match(ctx, tx, actor.OrgID, item)
-	if err != nil {
-		return BatchResult{}, err
-	}
-	next, err := item.Build(existing)
-	if err != nil {
-		return BatchResult{}, err
-	}
-	if existing == nil {
-		c, err := s.create(ctx, tx, actor, next)
-		return BatchResult{Status: BatchCreated, ID: c.ID}, err
-	}
-	c, changed, err := s.update(ctx, tx, actor, *existing, next)
-	if err != nil || !changed {
-		return BatchResult{Status: BatchUnchanged, ID: c.ID}, err
-	}
-	return BatchResult{Status: BatchUpdated, ID: c.ID}, nil
+// batch is one batch in progress: its results, and the new customers not yet inserted.
+type batch struct {
+	svc     *Service
+	tx      Store
+	actor   event.Actor
+	index   *batchIndex
+	results []BatchResult
+	pending []pendingCustomer
+	failed  bool
 }
 
-func (s *Service) match(ctx context.Context, tx Store, orgID uuid.UUID, item BatchItem) (*Customer, error) {
-	lookups := []func() (Customer, error){}
-	if item.ExternalID != "" {
-		lookups = append(lookups, func() (Customer, error) { return tx.ByExternalID(ctx, orgID, item.ExternalID) })
+type pendingCustomer struct {
+	item     int
+	customer Customer
+	created  event.Event
+}
+
+// fail records an item's error; server faults end the batch instead.
+func (b *batch) fail(i int, err error) error {
+	if k := apperr.KindOf(err); k == apperr.KindInternal || k == apperr.KindUnavailable {
+		return err
 	}
-	if item.Email != "" {
-		lookups = append(lookups, func() (Customer, error) { return tx.ByEmail(ctx, orgID, item.Email) })
+	b.results[i] = BatchResult{Status: BatchError, Err: err}
+	b.failed = true
+	return nil
+}
+
+func (b *batch) item(ctx context.Context, i int, item BatchItem) error {
+	existing := b.index.match(item)
+	next, err := item.Build(existing)
+	if err != nil {
+		return b.fail(i, err)
 	}
-	for _, lookup := range lookups {
-		c, err := lookup()
-		if err == nil {
-			return &c, nil
+	if existing == nil {
+		c, ev, err := b.svc.prepare(ctx, b.tx, b.actor, next)
+		if err != nil {
+			return b.fail(i, err)
 		}
-		if !errors.Is(err, ErrNotFound) {
-			return nil, err
+		b.pending = append(b.pending, pendingCustomer{item: i, customer: c, created: ev})
+		b.index.learn(c)
+		b.results[i] = BatchResult{Status: BatchCreated, ID: c.ID}
+		return nil
+	}
+	if err := b.flush(ctx); err != nil { // the match may be one of them
+		return err
+	}
+	var c Customer
+	var changed bool
+	err = b.tx.Tx(ctx, func(tx Store) error { // a savepoint: a failed update leaves the transaction usable
+		c, changed, err = b.svc.update(ctx, tx, b.actor, *existing, next)
+		return err
+	})
+	if err != nil {
+		return b.fail(i, err)
+	}
+	b.index.forget(*existing)
+	b.index.learn(c)
+	b.results[i] = BatchResult{Status: BatchUnchanged, ID: c.ID}
+	if changed {
+		b.results[i].Status = BatchUpdated
+	}
+	return nil
+}
+
+// flush inserts the pending customers; one whose email or external_id turns out taken fails.
+func (b *batch) flush(ctx context.Context) error {
+	if len(b.pending) == 0 {
+		return nil
+	}
+	customers, events := make([]Customer, len(b.pending)), make([]event.Event, len(b.pending))
+	for j, p := range b.pending {
+		customers[j], events[j] = p.customer, p.created
+	}
+	inserted, err := b.tx.InsertMany(ctx, customers, events)
+	if err != nil {
+		return err
+	}
+	for _, p := range b.pending {
+		if !inserted[p.customer.ID] {
+			b.index.forget(p.customer)
+			if err := b.fail(p.item, b.svc.explainDuplicate(ctx, b.tx, p.customer, ErrDuplicate)); err != nil {
+				return err
+			}
 		}
 	}
-	return nil, nil
+	b.pending = b.pending[:0]
+	return nil
+}
+
+// batchIndex holds the live customers a batch may match, by external_id and by email; it learns
+// the customers the batch itself creates and changes, so later items match them too.
+type batchIndex struct {
+	byExternalID, byEmail map[string]Customer
+}
+
+func (s *Service) batchIndex(ctx context.Context, tx Store, orgID uuid.UUID, items []BatchItem) (*batchIndex, error) {
+	var externalIDs, emails []string
+	for _, item := range items {
+		if item.ExternalID != "" {
+			externalIDs = append(externalIDs, item.ExternalID)
+		}
+		if item.Email != "" {
+			emails = append(emails, strings.ToLower(item.Email))
+		}
+	}
+	ix := &batchIndex{byExternalID: map[string]Customer{}, byEmail: map[string]Customer{}}
+	found, err := tx.Matching(ctx, orgID, externalIDs, emails)
+	for _, c := range found {
+		ix.learn(c)
+	}
+	return ix, err
+}
+
+func (ix *batchIndex) learn(c Customer) {
+	if c.ExternalID != "" {
+		ix.byExternalID[c.ExternalID] = c
+	}
+	if c.Email != "" {
+		ix.byEmail[strings.ToLower(c.Email)] = c
+	}
+}
+
+func (ix *batchIndex) forget(c Customer) {
+	delete(ix.byExternalID, c.ExternalID)
+	delete(ix.byEmail, strings.ToLower(c.Email))
+}
+
+// match finds an item's customer by external_id, else by email.
+func (ix *batchIndex) match(item BatchItem) *Customer {
+	if c, ok := ix.byExternalID[item.ExternalID]; ok && item.ExternalID != "" {
+		return &c
+	}
+	if c, ok := ix.byEmail[strings.ToLower(item.Email)]; ok && item.Email != "" {
+		return &c
+	}
+	return nil
 }
 
 // snapshot is the customer's writable state as plain values, for change records.

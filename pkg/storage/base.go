@@ -49,9 +49,31 @@ func eventValues(e event.Event) []any {
 
 // RecordEvent appends an event.
 func (c conn) RecordEvent(ctx context.Context, e event.Event) error {
-	err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+placeholders(eventColumnCount), eventValues(e)...).Error
-	if err != nil {
-		return fmt.Errorf("record event %s: %w", e.Type, translate(err))
+	return c.recordEvents(ctx, []event.Event{e})
+}
+
+// chunk is how many rows one multi-row statement takes. The SQLite driver binds parameters in
+// time quadratic in their number, so its statements stay small.
+func (c conn) chunk() int {
+	if c.dialect == SQLite {
+		return 40
+	}
+	return 500
+}
+
+// recordEvents appends events with multi-row statements.
+func (c conn) recordEvents(ctx context.Context, events []event.Event) error {
+	size := c.chunk()
+	for start := 0; start < len(events); start += size {
+		chunk := events[start:min(start+size, len(events))]
+		values := make([]any, 0, len(chunk)*eventColumnCount)
+		for _, e := range chunk {
+			values = append(values, eventValues(e)...)
+		}
+		err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+rowPlaceholders(eventColumnCount, len(chunk)), values...).Error
+		if err != nil {
+			return fmt.Errorf("record events: %w", translate(err))
+		}
 	}
 	return nil
 }
@@ -59,6 +81,11 @@ func (c conn) RecordEvent(ctx context.Context, e event.Event) error {
 // placeholders returns "(?, ?, …)" with n markers.
 func placeholders(n int) string {
 	return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")"
+}
+
+// rowPlaceholders returns rows groups of columns markers, for a multi-row VALUES.
+func rowPlaceholders(columns, rows int) string {
+	return strings.TrimSuffix(strings.Repeat(placeholders(columns)+", ", rows), ", ")
 }
 
 // jsonValue stores a value as JSON text (jsonb on PostgreSQL); a nil map or slice is NULL.

@@ -202,7 +202,7 @@ func customerWriteErr(err error) error {
 // can look up the existing customer. On PostgreSQL both rows go in one statement: one round trip,
 // and atomic without a transaction.
 func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer, created event.Event) error {
-	insert := "INSERT INTO customers (" + customerColumns + ") VALUES " + placeholders(customerColumnCount) + " ON CONFLICT DO NOTHING"
+	insert := "INSERT INTO customers (" + customerColumns + ") VALUES " + rowPlaceholders(customerColumnCount, 1) + " ON CONFLICT DO NOTHING"
 	values := customerValues(toCustomerRow(c))
 	if s.dialect == Postgres {
 		q := "WITH c AS (" + insert + " RETURNING 1) INSERT INTO events (" + eventColumns + ") SELECT " +
@@ -226,6 +226,45 @@ func (s *CustomerStore) Insert(ctx context.Context, c customer.Customer, created
 		}
 		return tx.RecordEvent(ctx, created)
 	})
+}
+
+// InsertMany stores new customers with multi-row statements, skipping duplicates (ON CONFLICT DO
+// NOTHING), then the creation events of those it inserted.
+func (s *CustomerStore) InsertMany(ctx context.Context, cs []customer.Customer, created []event.Event) (map[uuid.UUID]bool, error) {
+	inserted := make(map[uuid.UUID]bool, len(cs))
+	size := s.chunk()
+	for start := 0; start < len(cs); start += size {
+		chunk := cs[start:min(start+size, len(cs))]
+		values := make([]any, 0, len(chunk)*customerColumnCount)
+		for _, c := range chunk {
+			values = append(values, customerValues(toCustomerRow(c))...)
+		}
+		rows, err := s.with(ctx).Raw("INSERT INTO customers ("+customerColumns+") VALUES "+
+			rowPlaceholders(customerColumnCount, len(chunk))+" ON CONFLICT DO NOTHING RETURNING id", values...).Rows()
+		if err != nil {
+			return nil, customerWriteErr(err)
+		}
+		for rows.Next() {
+			var id uuid.UUID
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			inserted[id] = true
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, customerWriteErr(err)
+		}
+	}
+	var events []event.Event
+	for _, e := range created {
+		if inserted[e.SubjectID] {
+			events = append(events, e)
+		}
+	}
+	return inserted, s.recordEvents(ctx, events)
 }
 
 // Update overwrites a customer whose stored version is prev; the contact counters are the
@@ -277,6 +316,37 @@ func (s *CustomerStore) ByExternalID(ctx context.Context, orgID uuid.UUID, exter
 // ByEmail finds a live customer by email, ignoring case.
 func (s *CustomerStore) ByEmail(ctx context.Context, orgID uuid.UUID, email string) (customer.Customer, error) {
 	return s.take(s.live(ctx, orgID).Where("email IS NOT NULL AND lower(email) = ?", strings.ToLower(email)))
+}
+
+// Matching returns the live customers with any of the external ids or lower-cased emails, through
+// the two partial unique indexes.
+func (s *CustomerStore) Matching(ctx context.Context, orgID uuid.UUID, externalIDs, emails []string) ([]customer.Customer, error) {
+	var out []customer.Customer
+	for column, keys := range map[string][]string{"external_id": externalIDs, "lower(email)": emails} {
+		if len(keys) == 0 {
+			continue
+		}
+		nullable := strings.TrimSuffix(strings.TrimPrefix(column, "lower("), ")")
+		rows, err := s.live(ctx, orgID).Model(&customerRow{}).Select(customerColumns).
+			Where(nullable+" IS NOT NULL AND "+column+" IN ?", keys).Rows()
+		if err != nil {
+			return nil, translate(err)
+		}
+		for rows.Next() {
+			r, err := scanCustomer(rows)
+			if err != nil {
+				rows.Close()
+				return nil, translate(err)
+			}
+			out = append(out, r.toCustomer())
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, translate(err)
+		}
+	}
+	return out, nil
 }
 
 var customerSortKeys = map[string]sortKey[customerRow]{
