@@ -33,6 +33,7 @@ import (
 	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
+	"github.com/rapportcrm/rapport/api/purchaseapi"
 	"github.com/rapportcrm/rapport/api/summaryapi"
 	"github.com/rapportcrm/rapport/api/timelineapi"
 	"github.com/rapportcrm/rapport/api/web"
@@ -41,6 +42,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/timeline"
 )
@@ -55,6 +57,7 @@ type Config struct {
 	Contacts       *contact.Service
 	Timeline       *timeline.Service
 	Feedback       *feedback.Service
+	Purchases      *purchase.Service
 	Idempotency    idempotency.Store
 	RateLimit      *ratelimit.Limiter
 	CORSOrigins    []string
@@ -100,6 +103,7 @@ func New(cfg Config) *echo.Echo {
 	timelineapi.Register(private, cfg.Timeline)
 	feedbackapi.Register(private, cfg.Feedback)
 	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
+	purchaseapi.Register(private, cfg.Purchases)
 
 	return e
 }

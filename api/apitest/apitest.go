@@ -30,6 +30,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
+	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
@@ -92,6 +93,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
 		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, o.Now),
+		Purchases:      purchase.NewService(db.PurchaseStore()),
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",

@@ -47,7 +47,7 @@ func (h handlers) signup(c echo.Context) error {
 	if err := web.Bind(c, &req); err != nil {
 		return err
 	}
-	t, err := h.svc.Signup(c.Request().Context(), auth.SignupInput{OrganizationName: req.OrganizationName, Name: req.Name, Email: req.Email, Password: req.Password})
+	t, err := h.svc.Signup(c.Request().Context(), auth.SignupInput{OrganizationName: req.OrganizationName, Name: req.Name, Email: req.Email, Password: req.Password, Currency: req.Currency})
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func (h handlers) me(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	me := Me{Kind: p.Kind, Organization: Organization{ID: org.ID.String(), Name: org.Name, CreatedAt: org.CreatedAt}, Permissions: []string{}}
+	me := Me{Kind: p.Kind, Organization: Organization{ID: org.ID.String(), Name: org.Name, Currency: org.Currency, CreatedAt: org.CreatedAt}, Permissions: []string{}}
 	for _, perm := range p.Permissions() {
 		me.Permissions = append(me.Permissions, string(perm))
 	}

@@ -14,6 +14,9 @@ type SignupRequest struct {
 	Name             string `json:"name" validate:"required,max=200" example:"Ada Owner"`
 	Email            string `json:"email" validate:"required,email,max=254" example:"ada@acme.example"`
 	Password         string `json:"password" validate:"required,min=10,max=72" example:"correct horse battery"`
+	// The organization's ISO 4217 currency: the default of purchases, and the one customers' totals
+	// are kept in. Default EUR.
+	Currency string `json:"currency,omitempty" validate:"omitempty,len=3" example:"EUR"`
 } // @name SignupRequest
 
 // LoginRequest signs a user in.
@@ -44,6 +47,7 @@ func toTokenResponse(t auth.Tokens) TokenResponse {
 type Organization struct {
 	ID        string    `json:"id" format:"uuid"`
 	Name      string    `json:"name"`
+	Currency  string    `json:"currency" example:"EUR"`
 	CreatedAt time.Time `json:"created_at"`
 } // @name Organization
 
@@ -103,7 +107,8 @@ func toAPIKey(k auth.APIKey) APIKey {
 type CreateAPIKeyRequest struct {
 	Name string `json:"name" validate:"required,max=200" example:"Shop sync"`
 	// Any of customers:read, customers:write, customers:admin, contacts:read, contacts:write,
-	// feedback:read, feedback:write, feedback:admin, users:read, organization:read.
+	// feedback:read, feedback:write, feedback:admin, purchases:read, purchases:write, users:read,
+	// organization:read.
 	// A write scope includes the matching read scope.
 	Scopes    []string   `json:"scopes" validate:"required,min=1,max=20" example:"customers:write"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`

@@ -90,7 +90,12 @@ type Customer struct {
 	// The latest contact in the contact history; null before the first.
 	LastContactedAt *time.Time `json:"last_contacted_at" extensions:"x-nullable"`
 	// Contacts in the contact history.
-	ContactCount int `json:"contact_count"`
+	ContactCount    int        `json:"contact_count"`
+	FirstPurchaseAt *time.Time `json:"first_purchase_at" extensions:"x-nullable"`
+	LastPurchaseAt  *time.Time `json:"last_purchase_at" extensions:"x-nullable"`
+	PurchaseCount   int        `json:"purchase_count"`
+	// Net of refunds, over the purchases in the organization's currency; null before the first.
+	TotalSpent *Money `json:"total_spent" extensions:"x-nullable"`
 	// Increases with every change to the fields above that a client writes; the ETag carries it.
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
@@ -126,7 +131,8 @@ func ToCustomer(c customer.Customer) Customer {
 		Tags: c.Tags, CustomFields: c.CustomFields, LifecycleStage: string(c.LifecycleStage), Status: string(c.Status),
 		Source: c.Source, AcquisitionCost: toMoney(c.AcquisitionCost), MarketingConsent: c.MarketingConsent,
 		MarketingConsentAt: c.MarketingConsentAt, PreferredChannel: c.PreferredChannel, Interests: c.Interests,
-		LastContactedAt: c.LastContactedAt, ContactCount: c.ContactCount,
+		LastContactedAt: c.LastContactedAt, ContactCount: c.ContactCount, FirstPurchaseAt: c.FirstPurchaseAt,
+		LastPurchaseAt: c.LastPurchaseAt, PurchaseCount: c.PurchaseCount, TotalSpent: toMoney(c.TotalSpent),
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.Birthday != nil {

@@ -46,6 +46,8 @@ const (
 	FeedbackRead     Permission = "feedback:read"
 	FeedbackWrite    Permission = "feedback:write"
 	FeedbackAdmin    Permission = "feedback:admin"
+	PurchasesRead    Permission = "purchases:read"
+	PurchasesWrite   Permission = "purchases:write"
 	UsersRead        Permission = "users:read"
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
@@ -57,11 +59,13 @@ var minimumRole = map[Permission]Role{
 	CustomersRead:    RoleViewer,
 	ContactsRead:     RoleViewer,
 	FeedbackRead:     RoleViewer,
+	PurchasesRead:    RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
 	CustomersWrite:   RoleAgent,
 	ContactsWrite:    RoleAgent,
 	FeedbackWrite:    RoleAgent,
+	PurchasesWrite:   RoleAgent,
 	FeedbackAdmin:    RoleAdmin,
 	CustomersAdmin:   RoleAdmin,
 	UsersWrite:       RoleAdmin,
@@ -70,7 +74,7 @@ var minimumRole = map[Permission]Role{
 
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
 var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, FeedbackRead,
-	FeedbackWrite, FeedbackAdmin, UsersRead, OrganizationRead}
+	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, UsersRead, OrganizationRead}
 
 // Allows reports whether the role holds the permission.
 func (r Role) Allows(p Permission) bool {
@@ -80,8 +84,10 @@ func (r Role) Allows(p Permission) bool {
 
 // Organization is a tenant: every other record belongs to exactly one.
 type Organization struct {
-	ID        uuid.UUID
-	Name      string
+	ID   uuid.UUID
+	Name string
+	// Currency (ISO 4217) is the default of purchases and the one customers' totals are kept in.
+	Currency  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/currency"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
@@ -75,6 +76,8 @@ func (s *Service) hashPassword(password string) (string, error) {
 // SignupInput is a new organization and its first owner.
 type SignupInput struct {
 	OrganizationName, Name, Email, Password string
+	// Currency is the organization's ISO 4217 currency; EUR when empty.
+	Currency string
 }
 
 // Signup creates an organization with its owner and signs the owner in.
@@ -86,8 +89,15 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
+	cur := strings.ToUpper(strings.TrimSpace(in.Currency))
+	if cur == "" {
+		cur = "EUR"
+	}
+	if _, err := currency.ParseISO(cur); err != nil {
+		return Tokens{}, apperr.Invalid(apperr.FieldError{Field: "currency", Message: "must be an ISO 4217 currency code"})
+	}
 	now := event.Now()
-	org := Organization{ID: uuid.Must(uuid.NewV7()), Name: strings.TrimSpace(in.OrganizationName), CreatedAt: now, UpdatedAt: now}
+	org := Organization{ID: uuid.Must(uuid.NewV7()), Name: strings.TrimSpace(in.OrganizationName), Currency: cur, CreatedAt: now, UpdatedAt: now}
 	owner := User{
 		ID: uuid.Must(uuid.NewV7()), OrgID: org.ID, Email: NormalizeEmail(in.Email), Name: strings.TrimSpace(in.Name),
 		Role: RoleOwner, Active: true, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,

@@ -80,6 +80,12 @@ type Customer struct {
 	// Kept by the contact history: the latest contact's time and the number of contacts.
 	LastContactedAt *time.Time
 	ContactCount    int
+	// Kept by the purchases: first and last purchase, how many, and the total spent net of refunds
+	// in the organization's currency.
+	FirstPurchaseAt *time.Time
+	LastPurchaseAt  *time.Time
+	PurchaseCount   int
+	TotalSpent      *money.Money
 	Version         int64
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -133,7 +139,8 @@ type Store interface {
 	// Matching returns the live customers with any of the external ids or (lower-cased) emails.
 	Matching(ctx context.Context, orgID uuid.UUID, externalIDs, emails []string) ([]Customer, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
-	// MoveRecords re-points every record of the duplicate (contact history, feedback) to the survivor.
+	// MoveRecords re-points every record of the duplicate (contact history, feedback, purchases)
+	// to the survivor.
 	MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error
 }
 

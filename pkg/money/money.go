@@ -21,12 +21,11 @@ type Money struct {
 // currency, a negative amount, or more decimal places than the currency has.
 func (m *Money) Normalize(field string, bad *apperr.Fields) {
 	m.Currency = strings.ToUpper(strings.TrimSpace(m.Currency))
-	unit, err := currency.ParseISO(m.Currency)
-	if err != nil {
+	if _, err := currency.ParseISO(m.Currency); err != nil {
 		bad.Add(field+".currency", "must be an ISO 4217 currency code")
 		return
 	}
-	scale := scaleOf(unit)
+	scale := Scale(m.Currency)
 	switch {
 	case m.Amount.IsNegative():
 		bad.Add(field+".amount", "must not be negative")
@@ -36,15 +35,14 @@ func (m *Money) Normalize(field string, bad *apperr.Fields) {
 }
 
 // String formats the amount with exactly the currency's decimal places, e.g. "19.90" for EUR.
-func (m Money) String() string {
-	scale := int32(2)
-	if unit, err := currency.ParseISO(m.Currency); err == nil {
-		scale = scaleOf(unit)
-	}
-	return m.Amount.StringFixed(scale)
-}
+func (m Money) String() string { return m.Amount.StringFixed(Scale(m.Currency)) }
 
-func scaleOf(unit currency.Unit) int32 {
+// Scale is how many decimal places amounts in the currency have (2 for an unknown one).
+func Scale(code string) int32 {
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return 2
+	}
 	scale, _ := currency.Standard.Rounding(unit)
 	return int32(scale)
 }

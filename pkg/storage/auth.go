@@ -33,6 +33,7 @@ func (s *AuthStore) Tx(ctx context.Context, fn func(auth.Store) error) error {
 type organizationRow struct {
 	ID        uuid.UUID `gorm:"primaryKey"`
 	Name      string
+	Currency  string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -41,7 +42,7 @@ func (organizationRow) TableName() string { return "organizations" }
 
 // CreateOrganization stores a new organization.
 func (s *AuthStore) CreateOrganization(ctx context.Context, o auth.Organization) error {
-	row := organizationRow{ID: o.ID, Name: o.Name, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	row := organizationRow{ID: o.ID, Name: o.Name, Currency: o.Currency, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 	return translate(s.with(ctx).Create(&row).Error)
 }
 
@@ -51,7 +52,7 @@ func (s *AuthStore) Organization(ctx context.Context, id uuid.UUID) (auth.Organi
 	if err := s.with(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
 		return auth.Organization{}, notFound(err, errors.New("organization not found"))
 	}
-	return auth.Organization{ID: row.ID, Name: row.Name, CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC()}, nil
+	return auth.Organization{ID: row.ID, Name: row.Name, Currency: row.Currency, CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC()}, nil
 }
 
 type userRow struct {

@@ -68,6 +68,11 @@ type customerRow struct {
 	Interests               jsonValue[[]string]
 	LastContactedAt         *time.Time
 	ContactCount            int
+	FirstPurchaseAt         *time.Time
+	LastPurchaseAt          *time.Time
+	PurchaseCount           int
+	TotalSpent              decimal.Decimal
+	TotalSpentCurrency      *string
 	SearchText              string
 	Version                 int64
 	CreatedAt               time.Time
@@ -132,9 +137,10 @@ func toCustomerRow(c customer.Customer) customerRow {
 const customerColumns = `org_id, id, external_id, first_name, last_name, email, phone, company, job_title, address,
 	birthday, tags, custom_fields, owner_id, lifecycle_stage, status, source, acquisition_cost_amount,
 	acquisition_cost_currency, marketing_consent, marketing_consent_at, preferred_channel, interests, search_text,
-	version, created_at, updated_at, deleted_at, merged_into_id, last_contacted_at, contact_count`
+	version, created_at, updated_at, deleted_at, merged_into_id, last_contacted_at, contact_count,
+	first_purchase_at, last_purchase_at, purchase_count, total_spent, total_spent_currency`
 
-const customerColumnCount = 31
+const customerColumnCount = 36
 
 // customerValues are a row's values in customerColumns' order.
 func customerValues(r customerRow) []any {
@@ -142,7 +148,7 @@ func customerValues(r customerRow) []any {
 		r.Address, r.Birthday, r.Tags, r.CustomFields, r.OwnerID, r.LifecycleStage, r.Status, r.Source,
 		r.AcquisitionCostAmount, r.AcquisitionCostCurrency, r.MarketingConsent, r.MarketingConsentAt,
 		r.PreferredChannel, r.Interests, r.SearchText, r.Version, r.CreatedAt, r.UpdatedAt, r.DeletedAt, r.MergedIntoID,
-		r.LastContactedAt, r.ContactCount}
+		r.LastContactedAt, r.ContactCount, r.FirstPurchaseAt, r.LastPurchaseAt, r.PurchaseCount, r.TotalSpent, r.TotalSpentCurrency}
 }
 
 func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
@@ -151,7 +157,7 @@ func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
 		&r.Address, &r.Birthday, &r.Tags, &r.CustomFields, &r.OwnerID, &r.LifecycleStage, &r.Status, &r.Source,
 		&r.AcquisitionCostAmount, &r.AcquisitionCostCurrency, &r.MarketingConsent, &r.MarketingConsentAt,
 		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID,
-		&r.LastContactedAt, &r.ContactCount)
+		&r.LastContactedAt, &r.ContactCount, &r.FirstPurchaseAt, &r.LastPurchaseAt, &r.PurchaseCount, &r.TotalSpent, &r.TotalSpentCurrency)
 	return r, err
 }
 
@@ -164,6 +170,10 @@ func (r customerRow) toCustomer() customer.Customer {
 		MarketingConsentAt: utcPtr(r.MarketingConsentAt), PreferredChannel: r.PreferredChannel, Interests: r.Interests.V,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
 		MergedIntoID: r.MergedIntoID, LastContactedAt: utcPtr(r.LastContactedAt), ContactCount: r.ContactCount,
+		FirstPurchaseAt: utcPtr(r.FirstPurchaseAt), LastPurchaseAt: utcPtr(r.LastPurchaseAt), PurchaseCount: r.PurchaseCount,
+	}
+	if r.TotalSpentCurrency != nil {
+		c.TotalSpent = &money.Money{Amount: r.TotalSpent, Currency: *r.TotalSpentCurrency}
 	}
 	if a := r.Address.V; a != nil {
 		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
@@ -267,12 +277,15 @@ func (s *CustomerStore) InsertMany(ctx context.Context, cs []customer.Customer, 
 	return inserted, s.recordEvents(ctx, events)
 }
 
-// Update overwrites a customer whose stored version is prev; the contact counters are the
-// contact history's to keep.
+// derivedColumns are kept by the contact history and the purchases, never by a customer update.
+var derivedColumns = []string{"last_contacted_at", "contact_count", "first_purchase_at", "last_purchase_at",
+	"purchase_count", "total_spent", "total_spent_currency"}
+
+// Update overwrites a customer whose stored version is prev; derivedColumns stay as they are.
 func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev int64) error {
 	row := toCustomerRow(c)
 	res := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND version = ?", c.OrgID, c.ID, prev).
-		Select("*").Omit("org_id", "id", "created_at", "last_contacted_at", "contact_count").Updates(&row)
+		Select("*").Omit(append([]string{"org_id", "id", "created_at"}, derivedColumns...)...).Updates(&row)
 	if res.Error != nil {
 		return customerWriteErr(res.Error)
 	}
@@ -392,18 +405,25 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 		func(rows *sql.Rows) (customerRow, error) { return scanCustomer(rows) }, customerRow.toCustomer)
 }
 
-// MoveRecords re-points the duplicate's contacts and feedback to the survivor and recomputes both
-// customers' contact figures.
+// MoveRecords re-points the duplicate's contacts, feedback and purchases to the survivor and
+// recomputes both customers' contact and purchase figures.
 func (s *CustomerStore) MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error {
-	for _, table := range []string{"contacts", "feedback"} {
+	for _, table := range []string{"contacts", "feedback", "purchases"} {
 		err := s.with(ctx).Exec("UPDATE "+table+" SET customer_id = ? WHERE org_id = ? AND customer_id = ?", toID, orgID, fromID).Error
 		if err != nil {
 			return translate(err)
 		}
 	}
-	contacts := ContactStore{s.conn}
+	contacts, purchases := ContactStore{s.conn}, PurchaseStore{ContactStore{s.conn}}
+	currency, err := purchases.OrgCurrency(ctx, orgID)
+	if err != nil {
+		return err
+	}
 	for _, id := range []uuid.UUID{fromID, toID} {
 		if err := contacts.RefreshCustomer(ctx, orgID, id); err != nil {
+			return err
+		}
+		if err := purchases.RefreshCustomer(ctx, orgID, id, currency); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,163 @@
+package purchaseapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapportcrm/rapport/api/apitest"
+)
+
+func do(t *testing.T, env *apitest.Env, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	res := env.Do(t, apitest.Req{Method: method, Path: path, Token: token, Body: body})
+	if res.Code != want {
+		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
+	}
+	return res.Map(t)
+}
+
+func fields(m map[string]any) string {
+	var out []string
+	errs, _ := m["errors"].([]any)
+	for _, e := range errs {
+		out = append(out, e.(map[string]any)["field"].(string))
+	}
+	return strings.Join(out, ",")
+}
+
+func TestPurchasesKeepCustomerFigures(t *testing.T) {
+	env := apitest.New(t)
+	res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/auth/signup", Body: map[string]string{
+		"organization_name": "Shop", "name": "Owner", "email": "owner@shop.example", "password": "correct horse battery", "currency": "usd"}})
+	if res.Code != http.StatusCreated {
+		t.Fatalf("signup: %d %s", res.Code, res.Body)
+	}
+	s := env.Login(t, "owner@shop.example", "correct horse battery")
+	if cur := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/me", Token: s.Access}).Map(t)["organization"].(map[string]any)["currency"]; cur != "USD" {
+		t.Fatalf("organization currency %v", cur)
+	}
+	cust := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	base := "/v1/customers/" + cust
+	t1 := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	t2 := t1.AddDate(0, 2, 0)
+
+	p1 := do(t, env, s.Access, "POST", base+"/purchases", map[string]any{"amount": "19.9", "occurred_at": t2, "channel": "online", "external_id": "order-1",
+		"items": []any{map[string]any{"sku": "LID", "name": "Lid", "quantity": 2, "unit_price": "9.95"}}}, 201)
+	if m := p1["amount"].(map[string]any); m["amount"] != "19.90" || m["currency"] != "USD" || p1["status"] != "completed" {
+		t.Fatalf("purchase: %v", p1)
+	}
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": cust, "amount": "5", "occurred_at": t1, "external_id": "order-2"}, 201)
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": cust, "amount": "100", "currency": "JPY", "occurred_at": t1}, 201)
+	// The same order again: answered, not counted twice.
+	again := do(t, env, s.Access, "POST", base+"/purchases", map[string]any{"amount": "19.9", "occurred_at": t2, "external_id": "order-1"}, 200)
+	if again["id"] != p1["id"] {
+		t.Fatalf("re-sent order answered %v, want %v", again["id"], p1["id"])
+	}
+	c := do(t, env, s.Access, "GET", base, nil, 200)
+	check := func(what string, got any, want string) {
+		t.Helper()
+		if fmt.Sprint(got) != want {
+			t.Errorf("%s = %v, want %s", what, got, want)
+		}
+	}
+	check("count", c["purchase_count"], "3")
+	check("first", c["first_purchase_at"], t1.Format(time.RFC3339))
+	check("last", c["last_purchase_at"], t2.Format(time.RFC3339))
+	check("total (USD only)", c["total_spent"], "map[amount:24.90 currency:USD]")
+	check("promoted", c["lifecycle_stage"], "customer")
+	tl := do(t, env, s.Access, "GET", base+"/timeline?types=customer.lifecycle_stage_changed,purchase.created", nil, 200)["data"].([]any)
+	check("timeline items", len(tl), "4")
+
+	// Refunds: partial, too much, the rest, then nothing left.
+	id := p1["id"].(string)
+	r := do(t, env, s.Access, "POST", "/v1/purchases/"+id+"/refund", map[string]any{"amount": "5.00"}, 200)
+	check("partial refund", []any{r["refunded_amount"].(map[string]any)["amount"], r["status"]}, "[5.00 completed]")
+	check("too much", fields(do(t, env, s.Access, "POST", "/v1/purchases/"+id+"/refund", map[string]any{"amount": "15.00"}, 422)), "amount")
+	check("three decimals", fields(do(t, env, s.Access, "POST", "/v1/purchases/"+id+"/refund", map[string]any{"amount": "1.001"}, 422)), "amount")
+	r = do(t, env, s.Access, "POST", "/v1/purchases/"+id+"/refund", map[string]any{}, 200)
+	check("full refund", []any{r["refunded_amount"].(map[string]any)["amount"], r["status"]}, "[19.90 refunded]")
+	do(t, env, s.Access, "POST", "/v1/purchases/"+id+"/refund", map[string]any{}, 422)
+	check("total after refunds", do(t, env, s.Access, "GET", base, nil, 200)["total_spent"], "map[amount:5.00 currency:USD]")
+
+	list := do(t, env, s.Access, "GET", base+"/purchases?status=refunded", nil, 200)["data"].([]any)
+	check("refunded listed", len(list), "1")
+	list = do(t, env, s.Access, "GET", "/v1/purchases?sort=occurred_at&limit=2", nil, 200)["data"].([]any)
+	check("oldest first", list[0].(map[string]any)["occurred_at"], t1.Format(time.RFC3339))
+}
+
+func TestPurchaseValidation(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	cust := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada", "lifecycle_stage": "advocate"}, 201)["id"].(string)
+	gone := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Gone"}, 201)["id"].(string)
+	env.Do(t, apitest.Req{Method: "DELETE", Path: "/v1/customers/" + gone, Token: s.Access})
+	for name, tc := range map[string]struct {
+		body   map[string]any
+		status int
+		fields string
+	}{
+		"negative":       {map[string]any{"customer_id": cust, "amount": "-1"}, 422, "amount.amount"},
+		"float-ish":      {map[string]any{"customer_id": cust, "amount": "1.999"}, 422, "amount.amount"},
+		"currency":       {map[string]any{"customer_id": cust, "amount": "1", "currency": "ZZZ"}, 422, "amount.currency"},
+		"future":         {map[string]any{"customer_id": cust, "amount": "1", "occurred_at": time.Now().Add(time.Hour)}, 422, "occurred_at"},
+		"channel":        {map[string]any{"customer_id": cust, "amount": "1", "channel": "fax"}, 422, "channel"},
+		"item":           {map[string]any{"customer_id": cust, "amount": "1", "items": []any{map[string]any{"quantity": 0, "unit_price": "-1"}}}, 422, "items[0].quantity,items[0].unit_price"},
+		"deleted":        {map[string]any{"customer_id": gone, "amount": "1"}, 422, "customer_id"},
+		"no customer":    {map[string]any{"amount": "1"}, 422, "customer_id"},
+		"not a number":   {map[string]any{"customer_id": cust, "amount": "ten"}, 422, "amount"},
+		"amount as JSON": {map[string]any{"customer_id": cust, "amount": 10.5}, 400, "amount"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := do(t, env, s.Access, "POST", "/v1/purchases", tc.body, tc.status)
+			for _, f := range strings.Split(tc.fields, ",") {
+				if !strings.Contains(","+fields(got)+",", ","+f+",") {
+					t.Errorf("no error for %s: %v", f, got)
+				}
+			}
+		})
+	}
+	do(t, env, s.Access, "POST", "/v1/customers/"+gone+"/purchases", map[string]any{"amount": "1"}, 404)
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": cust, "amount": "0"}, 201)
+	c := do(t, env, s.Access, "GET", "/v1/customers/"+cust, nil, 200)
+	if c["lifecycle_stage"] != "advocate" || c["purchase_count"] != float64(1) {
+		t.Errorf("an advocate stays one; figures %v %v", c["lifecycle_stage"], c["purchase_count"])
+	}
+}
+
+func TestPurchaseIsolationAndMerge(t *testing.T) {
+	env := apitest.New(t)
+	a := env.Signup(t, "A Corp")
+	b := env.Signup(t, "B Corp")
+	ca := do(t, env, a.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	dup := do(t, env, a.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada L"}, 201)["id"].(string)
+	p := do(t, env, a.Access, "POST", "/v1/purchases", map[string]any{"customer_id": ca, "amount": "10", "external_id": "o-1"}, 201)["id"].(string)
+	do(t, env, a.Access, "POST", "/v1/purchases", map[string]any{"customer_id": dup, "amount": "2.50"}, 201)
+	for _, r := range []apitest.Req{
+		{Method: "GET", Path: "/v1/purchases/" + p},
+		{Method: "POST", Path: "/v1/purchases/" + p + "/refund", Body: map[string]any{}},
+		{Method: "GET", Path: "/v1/customers/" + ca + "/purchases"},
+		{Method: "POST", Path: "/v1/customers/" + ca + "/purchases", Body: map[string]any{"amount": "1"}},
+	} {
+		r.Token = b.Access
+		if res := env.Do(t, r); res.Code != http.StatusNotFound {
+			t.Errorf("%s %s by B: %d", r.Method, r.Path, res.Code)
+		}
+	}
+	do(t, env, b.Access, "POST", "/v1/purchases", map[string]any{"customer_id": ca, "amount": "1"}, 422)
+	// B's own order with A's external id is B's own purchase.
+	do(t, env, b.Access, "POST", "/v1/customers/"+do(t, env, b.Access, "POST", "/v1/customers", map[string]any{"first_name": "Bo"}, 201)["id"].(string)+"/purchases",
+		map[string]any{"amount": "1", "external_id": "o-1"}, 201)
+	if n := len(do(t, env, b.Access, "GET", "/v1/purchases", nil, 200)["data"].([]any)); n != 1 {
+		t.Errorf("B sees %d purchases", n)
+	}
+	merged := do(t, env, a.Access, "POST", "/v1/customers/"+ca+"/merge", map[string]any{"duplicate_id": dup}, 200)
+	if merged["purchase_count"] != float64(2) || fmt.Sprint(merged["total_spent"]) != "map[amount:12.50 currency:EUR]" {
+		t.Errorf("merge moves purchases: %v %v", merged["purchase_count"], merged["total_spent"])
+	}
+	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
+	do(t, env, viewer.Access, "POST", "/v1/purchases", map[string]any{"customer_id": ca, "amount": "1"}, 403)
+	do(t, env, viewer.Access, "GET", "/v1/purchases", nil, 200)
+}

@@ -1,0 +1,192 @@
+package storage
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/rapportcrm/rapport/pkg/money"
+	"github.com/rapportcrm/rapport/pkg/page"
+	"github.com/rapportcrm/rapport/pkg/purchase"
+)
+
+// PurchaseStore keeps purchases and the purchase figures of customers.
+type PurchaseStore struct{ ContactStore }
+
+var _ purchase.Store = (*PurchaseStore)(nil)
+
+// PurchaseStore returns the store over db.
+func (db *DB) PurchaseStore() *PurchaseStore {
+	return &PurchaseStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
+}
+
+// Tx runs fn in a transaction.
+func (s *PurchaseStore) Tx(ctx context.Context, fn func(purchase.Store) error) error {
+	return inTx(ctx, s.conn, func(c conn) purchase.Store { return &PurchaseStore{ContactStore{c}} }, fn)
+}
+
+type itemJSON struct {
+	SKU       string          `json:"sku,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Quantity  int             `json:"quantity"`
+	UnitPrice decimal.Decimal `json:"unit_price"`
+}
+
+type purchaseRow struct {
+	OrgID          uuid.UUID `gorm:"primaryKey"`
+	ID             uuid.UUID `gorm:"primaryKey"`
+	CustomerID     uuid.UUID
+	ExternalID     *string
+	Amount         decimal.Decimal
+	RefundedAmount decimal.Decimal
+	Currency       string
+	OccurredAt     time.Time
+	Channel        string
+	Items          jsonValue[[]itemJSON]
+	Status         string
+	Version        int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (purchaseRow) TableName() string { return "purchases" }
+
+func toPurchaseRow(p purchase.Purchase) purchaseRow {
+	items := make([]itemJSON, len(p.Items))
+	for i, it := range p.Items {
+		items[i] = itemJSON{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: it.UnitPrice}
+	}
+	return purchaseRow{OrgID: p.OrgID, ID: p.ID, CustomerID: p.CustomerID, ExternalID: nullable(p.ExternalID), Amount: p.Amount.Amount,
+		RefundedAmount: p.RefundedAmount, Currency: p.Amount.Currency, OccurredAt: p.OccurredAt.UTC(), Channel: p.Channel,
+		Items: jsonValue[[]itemJSON]{V: items}, Status: p.Status, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
+}
+
+func (r purchaseRow) toPurchase() purchase.Purchase {
+	items := make([]purchase.Item, len(r.Items.V))
+	for i, it := range r.Items.V {
+		items[i] = purchase.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: it.UnitPrice}
+	}
+	return purchase.Purchase{ID: r.ID, OrgID: r.OrgID, CustomerID: r.CustomerID, ExternalID: deref(r.ExternalID),
+		Amount: money.Money{Amount: r.Amount, Currency: r.Currency}, RefundedAmount: r.RefundedAmount, OccurredAt: r.OccurredAt.UTC(),
+		Channel: r.Channel, Items: items, Status: r.Status, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// Insert stores a purchase; a taken external_id is ErrDuplicate (without aborting the transaction).
+func (s *PurchaseStore) Insert(ctx context.Context, p purchase.Purchase) error {
+	row := toPurchaseRow(p)
+	res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return purchase.ErrDuplicate
+	}
+	return nil
+}
+
+// Refund writes a purchase's refunded amount and status if its version is still prev.
+func (s *PurchaseStore) Refund(ctx context.Context, p purchase.Purchase, prev int64) error {
+	res := s.with(ctx).Model(&purchaseRow{}).Where("org_id = ? AND id = ? AND version = ?", p.OrgID, p.ID, prev).
+		Updates(map[string]any{"refunded_amount": p.RefundedAmount, "status": p.Status, "version": p.Version, "updated_at": p.UpdatedAt})
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return purchase.ErrConcurrentWrite
+	}
+	return nil
+}
+
+func (s *PurchaseStore) take(q *gorm.DB) (purchase.Purchase, error) {
+	var row purchaseRow
+	if err := q.Take(&row).Error; err != nil {
+		return purchase.Purchase{}, notFound(err, purchase.ErrNotFound)
+	}
+	return row.toPurchase(), nil
+}
+
+// Get returns a purchase.
+func (s *PurchaseStore) Get(ctx context.Context, orgID, id uuid.UUID) (purchase.Purchase, error) {
+	return s.take(s.with(ctx).Where("org_id = ? AND id = ?", orgID, id))
+}
+
+// ByExternalID finds a purchase by the shop's order id.
+func (s *PurchaseStore) ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (purchase.Purchase, error) {
+	return s.take(s.with(ctx).Where("org_id = ? AND external_id IS NOT NULL AND external_id = ?", orgID, externalID))
+}
+
+var purchaseSortKeys = map[string]sortKey[purchaseRow]{
+	"occurred_at": {column: "occurred_at", isTime: true, value: func(r purchaseRow) any { return r.OccurredAt }},
+	"created_at":  {column: "created_at", isTime: true, value: func(r purchaseRow) any { return r.CreatedAt }},
+}
+
+// List returns a page of purchases matching the filter.
+func (s *PurchaseStore) List(ctx context.Context, orgID uuid.UUID, f purchase.Filter, p page.Request) (page.Result[purchase.Purchase], error) {
+	q := s.with(ctx).Model(&purchaseRow{}).Where("org_id = ?", orgID)
+	if f.CustomerID != nil {
+		q = q.Where("customer_id = ?", *f.CustomerID)
+	}
+	for column, value := range map[string]string{"channel": f.Channel, "status": f.Status} {
+		if value != "" {
+			q = q.Where(column+" = ?", value)
+		}
+	}
+	for cond, t := range map[string]*time.Time{"occurred_at >= ?": f.OccurredAfter, "occurred_at < ?": f.OccurredBefore} {
+		if t != nil {
+			q = q.Where(cond, t.UTC())
+		}
+	}
+	return keysetPage(q, p, purchaseSortKeys, func(r purchaseRow) uuid.UUID { return r.ID }, gormScan[purchaseRow](q), purchaseRow.toPurchase)
+}
+
+// OrgCurrency returns the organization's currency.
+func (s *PurchaseStore) OrgCurrency(ctx context.Context, orgID uuid.UUID) (string, error) {
+	var cur string
+	err := s.with(ctx).Model(&organizationRow{}).Where("id = ?", orgID).Pluck("currency", &cur).Error
+	return cur, translate(err)
+}
+
+// RefreshCustomer recomputes a customer's purchase figures from its purchases. The amounts are
+// summed as exact decimals in Go: SQLite would sum its text decimals as floats.
+func (s *PurchaseStore) RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID, currency string) error {
+	var rows []struct {
+		Amount, RefundedAmount decimal.Decimal
+		Currency               string
+		OccurredAt             time.Time
+	}
+	err := s.with(ctx).Model(&purchaseRow{}).Select("amount, refunded_amount, currency, occurred_at").
+		Where("org_id = ? AND customer_id = ?", orgID, customerID).Scan(&rows).Error
+	if err != nil {
+		return translate(err)
+	}
+	total := decimal.Zero
+	var first, last *time.Time
+	for i, r := range rows {
+		if r.Currency == currency {
+			total = total.Add(r.Amount.Sub(r.RefundedAmount))
+		}
+		if first == nil || r.OccurredAt.Before(*first) {
+			first = &rows[i].OccurredAt
+		}
+		if last == nil || r.OccurredAt.After(*last) {
+			last = &rows[i].OccurredAt
+		}
+	}
+	updates := map[string]any{"purchase_count": len(rows), "first_purchase_at": first, "last_purchase_at": last,
+		"total_spent": total, "total_spent_currency": nil}
+	if len(rows) > 0 {
+		updates["total_spent_currency"] = currency
+	}
+	return translate(s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ?", orgID, customerID).Updates(updates).Error)
+}
+
+// PromoteProspect moves a prospect to the customer stage.
+func (s *PurchaseStore) PromoteProspect(ctx context.Context, orgID, customerID uuid.UUID, at time.Time) (bool, error) {
+	res := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND lifecycle_stage = ?", orgID, customerID, "prospect").
+		Updates(map[string]any{"lifecycle_stage": "customer", "version": gorm.Expr("version + 1"), "updated_at": at})
+	return res.RowsAffected == 1, translate(res.Error)
+}
