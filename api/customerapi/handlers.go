@@ -3,7 +3,6 @@ package customerapi
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
-	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/customer"
 )
@@ -261,32 +259,27 @@ func (h handlers) merge(c echo.Context) error {
 	return respond(c, http.StatusOK, cust)
 }
 
-var errBatchTooLarge = apperr.New(apperr.KindTooLarge, "a batch takes at most %d items; split it", customer.MaxBatch)
-
 // batch godoc
 //
 //	@Summary		Create or update up to 1,000 customers
-//	@Description	Each item is matched by external_id, else email: a match is updated as by a merge patch,
-//	@Description	otherwise a customer is created. The answer has one result per item, in order:
-//	@Description	created, updated, unchanged, or error with its problem. With atomic true, one bad item
-//	@Description	fails the batch with 422 naming the bad items (errors[].field starts with items[i]) and nothing is written.
-//	@Description	More than 1,000 items answer 413.
+//	@Description	Each item is a CustomerInput, matched by external_id, else email: a match is updated as by a
+//	@Description	merge patch (absent fields stay, null clears), otherwise a customer is created. The answer has
+//	@Description	one result per item, in order: created, updated, unchanged, or error with its problem. With
+//	@Description	atomic true, one bad item fails the batch with 422 naming the bad items (errors[].field starts
+//	@Description	with items[i]) and nothing is written. More than 1,000 items answer 413.
 //	@Tags			customers
 //	@Accept			json
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
-//	@Param			body			body		BatchRequest	true	"The items"
-//	@Success		200				{object}	BatchResponse
+//	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
+//	@Param			body			body		web.BatchRequest	true	"The items"
+//	@Success		200				{object}	web.BatchResponse
 //	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/batch [post]
 func (h handlers) batch(c echo.Context) error {
-	var req BatchRequest
-	if err := web.Bind(c, &req); err != nil {
+	req, err := web.BindBatch(c, customer.MaxBatch)
+	if err != nil {
 		return err
-	}
-	if len(req.Items) > customer.MaxBatch {
-		return errBatchTooLarge
 	}
 	items := make([]customer.BatchItem, len(req.Items))
 	for i, raw := range req.Items {
@@ -298,24 +291,14 @@ func (h handlers) batch(c echo.Context) error {
 		items[i] = customer.BatchItem{ExternalID: keyString(keys.ExternalID), Email: keyString(keys.Email), Build: buildItem(raw)}
 	}
 	results, err := h.svc.Batch(c.Request().Context(), mid.Principal(c).Actor(), items, req.Atomic)
-	if errors.Is(err, customer.ErrBatchFailed) {
-		return atomicFailure(results)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, customer.ErrBatchFailed) {
 		return err
 	}
-	out := BatchResponse{Results: make([]BatchResult, len(results))}
+	outcomes := make([]web.ItemOutcome, len(results))
 	for i, r := range results {
-		out.Results[i] = BatchResult{Index: i, Status: r.Status}
-		if r.Err != nil {
-			p := web.ProblemFor(r.Err, c.Request().URL.Path)
-			p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-			out.Results[i].Error = &p
-		} else {
-			out.Results[i].ID = optional(r.ID.String())
-		}
+		outcomes[i] = web.ItemOutcome{Status: r.Status, ID: r.ID, Err: r.Err}
 	}
-	return c.JSON(http.StatusOK, out)
+	return web.BatchAnswer(c, outcomes, err != nil)
 }
 
 func keyString(v any) string {
@@ -334,36 +317,4 @@ func buildItem(raw json.RawMessage) func(*customer.Customer) (customer.Customer,
 		}
 		return in.toDomain(customer.New()), nil
 	}
-}
-
-// atomicFailure names every failed item's fields, prefixed with items[i].
-func atomicFailure(results []customer.BatchResult) error {
-	var bad apperr.Fields
-	for i, r := range results {
-		if r.Status != customer.BatchError {
-			continue
-		}
-		prefix := fmt.Sprintf("items[%d]", i)
-		e, ok := apperr.As(r.Err)
-		if !ok || len(e.Fields) == 0 {
-			bad.Add(prefix, "%s", web.ProblemFor(r.Err, "").Detail)
-			continue
-		}
-		for _, f := range e.Fields {
-			bad.Add(prefix+"."+f.Field, "%s", f.Message)
-		}
-	}
-	e := apperr.Invalid(bad...)
-	e.Message = fmt.Sprintf("the batch is atomic and %d items failed; nothing was written", countFailed(results))
-	return e
-}
-
-func countFailed(results []customer.BatchResult) int {
-	n := 0
-	for _, r := range results {
-		if r.Status == customer.BatchError {
-			n++
-		}
-	}
-	return n
 }

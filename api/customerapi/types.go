@@ -3,13 +3,11 @@
 package customerapi
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
-	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/money"
 )
@@ -199,25 +197,3 @@ func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
 type MergeRequest struct {
 	DuplicateID string `json:"duplicate_id" validate:"required,uuid" format:"uuid"`
 } // @name MergeRequest
-
-// BatchRequest creates or updates up to 1,000 customers.
-type BatchRequest struct {
-	// Each item is a CustomerInput. It updates the customer with its external_id, else its email
-	// (as a merge patch: absent fields stay, null clears), or creates one.
-	Items []json.RawMessage `json:"items" validate:"required,min=1" swaggertype:"array,object"`
-	// All or nothing: one bad item fails the batch with 422 and nothing is written.
-	Atomic bool `json:"atomic"`
-} // @name CustomerBatchRequest
-
-// BatchResult is the outcome of one item, in the order sent.
-type BatchResult struct {
-	Index  int          `json:"index"`
-	Status string       `json:"status" enums:"created,updated,unchanged,error"`
-	ID     *string      `json:"id,omitempty" format:"uuid"`
-	Error  *web.Problem `json:"error,omitempty"`
-} // @name CustomerBatchResult
-
-// BatchResponse lists one result per item.
-type BatchResponse struct {
-	Results []BatchResult `json:"results"`
-} // @name CustomerBatchResponse

@@ -2,6 +2,7 @@
 package purchaseapi
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -103,6 +104,7 @@ func Register(g web.Routes, svc *purchase.Service) {
 	h := handlers{svc: svc}
 	g.GET("/purchases", h.list, mid.Require(auth.PurchasesRead))
 	g.POST("/purchases", h.create, mid.Require(auth.PurchasesWrite))
+	g.POST("/purchases/batch", h.batch, mid.Require(auth.PurchasesWrite))
 	g.GET("/customers/:id/purchases", h.listForCustomer, mid.Require(auth.PurchasesRead))
 	g.POST("/customers/:id/purchases", h.createForCustomer, mid.Require(auth.PurchasesWrite))
 	g.GET("/purchases/:id", h.get, mid.Require(auth.PurchasesRead))
@@ -300,4 +302,50 @@ func (h handlers) refund(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toPurchase(p))
+}
+
+// batch godoc
+//
+//	@Summary		Record up to 1,000 purchases
+//	@Description	Each item is a PurchaseInput with its customer_id, so a shop can send its order history. An
+//	@Description	external_id recorded before (or earlier in the batch) answers unchanged with that purchase's id.
+//	@Description	One result per item, in order: created, unchanged, or error with its problem. With atomic
+//	@Description	true, one bad item fails the batch with 422 naming the bad items and nothing is written.
+//	@Description	More than 1,000 items answer 413.
+//	@Tags			purchases
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
+//	@Param			body			body		web.BatchRequest	true	"The items"
+//	@Success		200				{object}	web.BatchResponse
+//	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/purchases/batch [post]
+func (h handlers) batch(c echo.Context) error {
+	req, err := web.BindBatch(c, purchase.MaxBatch)
+	if err != nil {
+		return err
+	}
+	items := make([]purchase.BatchItem, len(req.Items))
+	for i, raw := range req.Items {
+		var in PurchaseInput
+		if err := web.Decode(raw, &in); err != nil {
+			items[i].Err = err
+			continue
+		}
+		if in.CustomerID == "" {
+			items[i].Err = apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+			continue
+		}
+		items[i].Purchase = in.toDomain()
+	}
+	results, err := h.svc.Batch(c.Request().Context(), mid.Principal(c).Actor(), items, req.Atomic)
+	if err != nil && !errors.Is(err, purchase.ErrBatchFailed) {
+		return err
+	}
+	outcomes := make([]web.ItemOutcome, len(results))
+	for i, r := range results {
+		outcomes[i] = web.ItemOutcome{Status: r.Status, ID: r.ID, Err: r.Err}
+	}
+	return web.BatchAnswer(c, outcomes, err != nil)
 }

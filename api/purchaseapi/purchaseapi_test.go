@@ -161,3 +161,67 @@ func TestPurchaseIsolationAndMerge(t *testing.T) {
 	do(t, env, viewer.Access, "POST", "/v1/purchases", map[string]any{"customer_id": ca, "amount": "1"}, 403)
 	do(t, env, viewer.Access, "GET", "/v1/purchases", nil, 200)
 }
+
+func TestPurchaseBatch(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	a := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "A"}, 201)["id"].(string)
+	b := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "B", "lifecycle_stage": "client"}, 201)["id"].(string)
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": a, "amount": "1", "external_id": "o-0"}, 201)
+	res := do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
+		map[string]any{"customer_id": a, "amount": "10", "external_id": "o-1"},
+		map[string]any{"customer_id": a, "amount": "10", "external_id": "o-1"},
+		map[string]any{"customer_id": a, "amount": "1", "external_id": "o-0"},
+		map[string]any{"customer_id": b, "amount": "2.50", "occurred_at": "2026-01-01T00:00:00Z"},
+		map[string]any{"customer_id": b, "amount": "-2"},
+		map[string]any{"amount": "2"},
+		map[string]any{"customer_id": b, "amount": "2", "colour": "red"},
+	}}, 200)["results"].([]any)
+	var statuses []string
+	for _, r := range res {
+		statuses = append(statuses, r.(map[string]any)["status"].(string))
+	}
+	if got := strings.Join(statuses, ","); got != "created,unchanged,unchanged,created,error,error,error" {
+		t.Fatalf("statuses %s", got)
+	}
+	if res[1].(map[string]any)["id"] != res[0].(map[string]any)["id"] {
+		t.Errorf("a repeated order in the batch answers the first one's id")
+	}
+	ca := do(t, env, s.Access, "GET", "/v1/customers/"+a, nil, 200)
+	cb := do(t, env, s.Access, "GET", "/v1/customers/"+b, nil, 200)
+	if ca["purchase_count"] != float64(2) || fmt.Sprint(ca["total_spent"]) != "map[amount:11.00 currency:EUR]" || cb["purchase_count"] != float64(1) {
+		t.Errorf("figures: a %v %v, b %v", ca["purchase_count"], ca["total_spent"], cb["purchase_count"])
+	}
+	if cb["lifecycle_stage"] != "client" {
+		t.Errorf("a client stays a client: %v", cb["lifecycle_stage"])
+	}
+
+	// Atomic: one bad item, nothing written, the bad items named.
+	bad := do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"atomic": true, "items": []any{
+		map[string]any{"customer_id": a, "amount": "3", "external_id": "o-9"},
+		map[string]any{"customer_id": a, "amount": "3.001"},
+	}}, 422)
+	if fields(bad) != "items[1].amount.amount" {
+		t.Errorf("atomic failure fields %s", fields(bad))
+	}
+	if n := len(do(t, env, s.Access, "GET", "/v1/purchases?limit=200", nil, 200)["data"].([]any)); n != 3 {
+		t.Errorf("purchases after the atomic failure: %d", n)
+	}
+	// 1,000 orders, each customer's figures recomputed once; 1,001 answer 413.
+	items := make([]any, 1001)
+	for i := range items {
+		items[i] = map[string]any{"customer_id": []string{a, b}[i%2], "amount": "1.00", "external_id": fmt.Sprint("bulk-", i)}
+	}
+	if res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}); res.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("1,001 items: %d", res.Code)
+	}
+	do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": items[:1000]}, 200)
+	if c := do(t, env, s.Access, "GET", "/v1/customers/"+a, nil, 200); c["purchase_count"] != float64(502) || fmt.Sprint(c["total_spent"]) != "map[amount:511.00 currency:EUR]" {
+		t.Errorf("after 1,000: %v %v", c["purchase_count"], c["total_spent"])
+	}
+	other := env.Signup(t, "Other")
+	r := do(t, env, other.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{map[string]any{"customer_id": a, "amount": "1"}}}, 200)
+	if st := r["results"].([]any)[0].(map[string]any)["status"]; st != "error" {
+		t.Errorf("another organization's customer: %v", st)
+	}
+}

@@ -77,6 +77,12 @@ type Store interface {
 
 	// Insert stores a purchase, or answers ErrDuplicate when its external_id is taken.
 	Insert(ctx context.Context, p Purchase) error
+	// InsertMany stores purchases and their events, all or none; a taken external_id is ErrDuplicate.
+	InsertMany(ctx context.Context, ps []Purchase, created []event.Event) error
+	// ByExternalIDs returns the purchases with any of the external ids.
+	ByExternalIDs(ctx context.Context, orgID uuid.UUID, externalIDs []string) ([]Purchase, error)
+	// LiveCustomers returns which of the ids are live customers of the organization.
+	LiveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
 	// Refund records a purchase's refunded amount and status if its version is still prev, else
 	// answers ErrConcurrentWrite.
 	Refund(ctx context.Context, p Purchase, prev int64) error
@@ -85,11 +91,12 @@ type Store interface {
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Purchase], error)
 	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	OrgCurrency(ctx context.Context, orgID uuid.UUID) (string, error)
-	// RefreshCustomer recomputes the customer's purchase figures; total spent counts purchases
+	// RefreshCustomers recomputes the customers' purchase figures; total spent counts purchases
 	// in currency, net of refunds.
-	RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID, currency string) error
-	// PromoteProspect moves a prospect to the customer stage and reports whether it did.
-	PromoteProspect(ctx context.Context, orgID, customerID uuid.UUID, at time.Time) (bool, error)
+	RefreshCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, currency string) error
+	// PromoteProspects moves those of the customers who are prospects to the customer stage and
+	// returns them.
+	PromoteProspects(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, at time.Time) ([]uuid.UUID, error)
 }
 
 // Service records purchases.
@@ -115,7 +122,9 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Re
 	return s.store.List(ctx, orgID, f, p)
 }
 
-func (s *Service) check(ctx context.Context, st Store, p *Purchase, now time.Time) error {
+// check normalizes p and reports every field that breaks a rule; customerKnown tells whether p's
+// customer is a live customer of the organization.
+func check(p *Purchase, customerKnown bool, now time.Time) error {
 	var bad apperr.Fields
 	p.ExternalID, p.Channel = strings.TrimSpace(p.ExternalID), strings.TrimSpace(p.Channel)
 	if p.Channel == "" {
@@ -136,9 +145,7 @@ func (s *Service) check(ctx context.Context, st Store, p *Purchase, now time.Tim
 			bad.Add(fmt.Sprintf("items[%d].unit_price", i), "must not be negative")
 		}
 	}
-	if ok, err := st.CustomerExists(ctx, p.OrgID, p.CustomerID); err != nil {
-		return err
-	} else if !ok {
+	if !customerKnown {
 		bad.Add("customer_id", "must be a customer of your organization that is not deleted")
 	}
 	return bad.Err()
@@ -171,7 +178,11 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 		if p.Amount.Currency == "" {
 			p.Amount.Currency = currency
 		}
-		if err := s.check(ctx, tx, &p, now); err != nil {
+		known, err := tx.CustomerExists(ctx, p.OrgID, p.CustomerID)
+		if err != nil {
+			return err
+		}
+		if err := check(&p, known, now); err != nil {
 			return err
 		}
 		if err := tx.Insert(ctx, p); err != nil {
@@ -180,24 +191,11 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 			}
 			return err
 		}
-		if err := tx.RefreshCustomer(ctx, p.OrgID, p.CustomerID, currency); err != nil {
+		if err := tx.RecordEvent(ctx, s.createdEvent(actor, p)); err != nil {
 			return err
 		}
-		ev := s.event(actor, "purchase.created", p)
-		ev.Data = map[string]any{"amount": p.Amount.String(), "currency": p.Amount.Currency, "channel": p.Channel, "external_id": p.ExternalID}
-		if err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := s.afterPurchases(ctx, tx, actor, []uuid.UUID{p.CustomerID}, currency, now); err != nil {
 			return err
-		}
-		promoted, err := tx.PromoteProspect(ctx, p.OrgID, p.CustomerID, now)
-		if err != nil {
-			return err
-		}
-		if promoted {
-			stage := event.New(actor, "customer.lifecycle_stage_changed", "customer", p.CustomerID)
-			stage.Data = map[string]any{"from": "prospect", "to": "customer", "reason": "first purchase"}
-			if err := tx.RecordEvent(ctx, stage); err != nil {
-				return err
-			}
 		}
 		result, created = p, true
 		return nil
@@ -217,6 +215,32 @@ func (s *Service) CreateForCustomer(ctx context.Context, actor event.Actor, cust
 	}
 	p.CustomerID = customerID
 	return s.Create(ctx, actor, p)
+}
+
+func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
+	ev := s.event(actor, "purchase.created", p)
+	ev.Data = map[string]any{"amount": p.Amount.String(), "currency": p.Amount.Currency, "channel": p.Channel, "external_id": p.ExternalID}
+	return ev
+}
+
+// afterPurchases keeps the customers' purchase figures and moves prospects among them to the
+// customer stage: their first purchase.
+func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, customers []uuid.UUID, currency string, now time.Time) error {
+	if err := tx.RefreshCustomers(ctx, actor.OrgID, customers, currency); err != nil {
+		return err
+	}
+	promoted, err := tx.PromoteProspects(ctx, actor.OrgID, customers, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range promoted {
+		stage := event.New(actor, "customer.lifecycle_stage_changed", "customer", id)
+		stage.Data = map[string]any{"from": "prospect", "to": "customer", "reason": "first purchase"}
+		if err := tx.RecordEvent(ctx, stage); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {
@@ -266,7 +290,7 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		if err != nil {
 			return err
 		}
-		if err := tx.RefreshCustomer(ctx, p.OrgID, p.CustomerID, currency); err != nil {
+		if err := tx.RefreshCustomers(ctx, p.OrgID, []uuid.UUID{p.CustomerID}, currency); err != nil {
 			return err
 		}
 		ev := s.event(actor, "purchase.refunded", p)
@@ -278,4 +302,121 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		return Purchase{}, fmt.Errorf("refund purchase: %w", err)
 	}
 	return refunded, nil
+}
+
+// MaxBatch is the most purchases one batch may carry.
+const MaxBatch = 1000
+
+// Batch outcomes.
+const (
+	BatchCreated   = "created"
+	BatchUnchanged = "unchanged"
+	BatchError     = "error"
+)
+
+// BatchItem is one purchase of a batch, or the error its input already had.
+type BatchItem struct {
+	Purchase Purchase
+	Err      error
+}
+
+// BatchResult is the outcome of one item: created, unchanged (its external_id was recorded
+// before, in the database or earlier in the batch), or error.
+type BatchResult struct {
+	Status string
+	ID     uuid.UUID
+	Err    error
+}
+
+// ErrBatchFailed is answered by an atomic batch in which some item failed; nothing was written.
+var ErrBatchFailed = apperr.New(apperr.KindInvalid, "the batch is atomic and some items failed; nothing was written")
+
+// Batch records up to MaxBatch purchases, as a shop sends its order history: the recorded
+// external ids and the customers are read once for the batch, the new purchases go in multi-row
+// statements, and each customer's figures are recomputed once.
+func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchItem, atomic bool) ([]BatchResult, error) {
+	results := make([]BatchResult, len(items))
+	now := event.Now()
+	failed := false
+	err := s.store.Tx(ctx, func(tx Store) error {
+		currency, err := tx.OrgCurrency(ctx, actor.OrgID)
+		if err != nil {
+			return err
+		}
+		var externalIDs []string
+		var customerIDs []uuid.UUID
+		for _, it := range items {
+			if it.Purchase.ExternalID != "" {
+				externalIDs = append(externalIDs, strings.TrimSpace(it.Purchase.ExternalID))
+			}
+			customerIDs = append(customerIDs, it.Purchase.CustomerID)
+		}
+		recorded := map[string]uuid.UUID{}
+		existing, err := tx.ByExternalIDs(ctx, actor.OrgID, externalIDs)
+		if err != nil {
+			return err
+		}
+		for _, p := range existing {
+			recorded[p.ExternalID] = p.ID
+		}
+		live, err := tx.LiveCustomers(ctx, actor.OrgID, customerIDs)
+		if err != nil {
+			return err
+		}
+		var fresh []Purchase
+		var events []event.Event
+		touched := map[uuid.UUID]bool{}
+		for i, it := range items {
+			if it.Err != nil {
+				results[i], failed = BatchResult{Status: BatchError, Err: it.Err}, true
+				continue
+			}
+			p := it.Purchase
+			p.ExternalID = strings.TrimSpace(p.ExternalID)
+			if id, ok := recorded[p.ExternalID]; ok && p.ExternalID != "" {
+				results[i] = BatchResult{Status: BatchUnchanged, ID: id}
+				continue
+			}
+			p.ID, p.OrgID, p.Version, p.CreatedAt, p.UpdatedAt = uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now
+			p.RefundedAmount, p.Status = decimal.Zero, "completed"
+			if p.OccurredAt.IsZero() {
+				p.OccurredAt = now
+			}
+			if p.Amount.Currency == "" {
+				p.Amount.Currency = currency
+			}
+			if err := check(&p, live[p.CustomerID], now); err != nil {
+				results[i], failed = BatchResult{Status: BatchError, Err: err}, true
+				continue
+			}
+			if p.ExternalID != "" {
+				recorded[p.ExternalID] = p.ID
+			}
+			fresh, events = append(fresh, p), append(events, s.createdEvent(actor, p))
+			touched[p.CustomerID] = true
+			results[i] = BatchResult{Status: BatchCreated, ID: p.ID}
+		}
+		if atomic && failed {
+			return ErrBatchFailed
+		}
+		if err := tx.InsertMany(ctx, fresh, events); err != nil {
+			if errors.Is(err, ErrDuplicate) {
+				return ErrConcurrentWrite // another request recorded one of these orders meanwhile
+			}
+			return err
+		}
+		ids := make([]uuid.UUID, 0, len(touched))
+		for id := range touched {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+		return s.afterPurchases(ctx, tx, actor, ids, currency, now)
+	})
+	if errors.Is(err, ErrBatchFailed) {
+		return results, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("purchase batch: %w", err)
+	}
+	return results, nil
 }

@@ -423,9 +423,6 @@ func (s *CustomerStore) MoveRecords(ctx context.Context, orgID, fromID, toID uui
 		if err := contacts.RefreshCustomer(ctx, orgID, id); err != nil {
 			return err
 		}
-		if err := purchases.RefreshCustomer(ctx, orgID, id, currency); err != nil {
-			return err
-		}
 	}
-	return nil
+	return purchases.RefreshCustomers(ctx, orgID, []uuid.UUID{fromID, toID}, currency)
 }

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 	"github.com/rapportcrm/rapport/pkg/purchase"
@@ -150,43 +151,122 @@ func (s *PurchaseStore) OrgCurrency(ctx context.Context, orgID uuid.UUID) (strin
 	return cur, translate(err)
 }
 
-// RefreshCustomer recomputes a customer's purchase figures from its purchases. The amounts are
-// summed as exact decimals in Go: SQLite would sum its text decimals as floats.
-func (s *PurchaseStore) RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID, currency string) error {
-	var rows []struct {
-		Amount, RefundedAmount decimal.Decimal
-		Currency               string
-		OccurredAt             time.Time
+// RefreshCustomers recomputes customers' purchase figures from their purchases: one read of
+// their purchases, one update each. The amounts are summed as exact decimals in Go: SQLite would
+// sum its text decimals as floats.
+func (s *PurchaseStore) RefreshCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, currency string) error {
+	type figures struct {
+		count       int
+		total       decimal.Decimal
+		first, last *time.Time
 	}
-	err := s.with(ctx).Model(&purchaseRow{}).Select("amount, refunded_amount, currency, occurred_at").
-		Where("org_id = ? AND customer_id = ?", orgID, customerID).Scan(&rows).Error
-	if err != nil {
-		return translate(err)
+	all := make(map[uuid.UUID]*figures, len(ids))
+	for _, id := range ids {
+		all[id] = &figures{total: decimal.Zero}
 	}
-	total := decimal.Zero
-	var first, last *time.Time
-	for i, r := range rows {
-		if r.Currency == currency {
-			total = total.Add(r.Amount.Sub(r.RefundedAmount))
+	for start := 0; start < len(ids); start += 500 {
+		var rows []struct {
+			CustomerID             uuid.UUID
+			Amount, RefundedAmount decimal.Decimal
+			Currency               string
+			OccurredAt             time.Time
 		}
-		if first == nil || r.OccurredAt.Before(*first) {
-			first = &rows[i].OccurredAt
+		err := s.with(ctx).Model(&purchaseRow{}).Select("customer_id, amount, refunded_amount, currency, occurred_at").
+			Where("org_id = ? AND customer_id IN ?", orgID, ids[start:min(start+500, len(ids))]).Scan(&rows).Error
+		if err != nil {
+			return translate(err)
 		}
-		if last == nil || r.OccurredAt.After(*last) {
-			last = &rows[i].OccurredAt
+		for i, r := range rows {
+			f := all[r.CustomerID]
+			f.count++
+			if r.Currency == currency {
+				f.total = f.total.Add(r.Amount.Sub(r.RefundedAmount))
+			}
+			if f.first == nil || r.OccurredAt.Before(*f.first) {
+				f.first = &rows[i].OccurredAt
+			}
+			if f.last == nil || r.OccurredAt.After(*f.last) {
+				f.last = &rows[i].OccurredAt
+			}
 		}
 	}
-	updates := map[string]any{"purchase_count": len(rows), "first_purchase_at": first, "last_purchase_at": last,
-		"total_spent": total, "total_spent_currency": nil}
-	if len(rows) > 0 {
-		updates["total_spent_currency"] = currency
+	for _, id := range ids {
+		f := all[id]
+		updates := map[string]any{"purchase_count": f.count, "first_purchase_at": f.first, "last_purchase_at": f.last,
+			"total_spent": f.total, "total_spent_currency": nil}
+		if f.count > 0 {
+			updates["total_spent_currency"] = currency
+		}
+		if err := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ?", orgID, id).Updates(updates).Error; err != nil {
+			return translate(err)
+		}
 	}
-	return translate(s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ?", orgID, customerID).Updates(updates).Error)
+	return nil
 }
 
-// PromoteProspect moves a prospect to the customer stage.
-func (s *PurchaseStore) PromoteProspect(ctx context.Context, orgID, customerID uuid.UUID, at time.Time) (bool, error) {
-	res := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND lifecycle_stage = ?", orgID, customerID, "prospect").
-		Updates(map[string]any{"lifecycle_stage": "customer", "version": gorm.Expr("version + 1"), "updated_at": at})
-	return res.RowsAffected == 1, translate(res.Error)
+// PromoteProspects moves those of the customers who are prospects to the customer stage.
+func (s *PurchaseStore) PromoteProspects(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, at time.Time) ([]uuid.UUID, error) {
+	var promoted []uuid.UUID
+	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		scope := tx.Model(&customerRow{}).Where("org_id = ? AND id IN ? AND lifecycle_stage = ? AND deleted_at IS NULL", orgID, ids, "prospect")
+		if err := scope.Pluck("id", &promoted).Error; err != nil || len(promoted) == 0 {
+			return err
+		}
+		return tx.Model(&customerRow{}).Where("org_id = ? AND id IN ?", orgID, promoted).
+			Updates(map[string]any{"lifecycle_stage": "customer", "version": gorm.Expr("version + 1"), "updated_at": at}).Error
+	})
+	return promoted, translate(err)
+}
+
+// InsertMany stores purchases in multi-row statements and their events; a taken external_id
+// fails the whole call with ErrDuplicate.
+func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, created []event.Event) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	rows := make([]purchaseRow, len(ps))
+	for i, p := range ps {
+		rows[i] = toPurchaseRow(p)
+	}
+	res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.chunk())
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected != int64(len(rows)) {
+		return purchase.ErrDuplicate
+	}
+	return s.recordEvents(ctx, created)
+}
+
+// ByExternalIDs returns the purchases with any of the external ids.
+func (s *PurchaseStore) ByExternalIDs(ctx context.Context, orgID uuid.UUID, externalIDs []string) ([]purchase.Purchase, error) {
+	var out []purchase.Purchase
+	for start := 0; start < len(externalIDs); start += 500 {
+		var rows []purchaseRow
+		err := s.with(ctx).Where("org_id = ? AND external_id IS NOT NULL AND external_id IN ?", orgID, externalIDs[start:min(start+500, len(externalIDs))]).Find(&rows).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out = append(out, r.toPurchase())
+		}
+	}
+	return out, nil
+}
+
+// LiveCustomers returns which of the ids are live customers of the organization.
+func (s *PurchaseStore) LiveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	live := map[uuid.UUID]bool{}
+	for start := 0; start < len(ids); start += 500 {
+		var found []uuid.UUID
+		err := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND deleted_at IS NULL AND id IN ?", orgID, ids[start:min(start+500, len(ids))]).
+			Pluck("id", &found).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, id := range found {
+			live[id] = true
+		}
+	}
+	return live, nil
 }
