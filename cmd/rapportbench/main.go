@@ -39,9 +39,10 @@ func main() {
 	wrkDir := flag.String("wrk", "", "instead of measuring, write ids.txt and tokens.txt here for the wrk scripts in wrk/")
 	history := flag.Bool("history", false, "also seed a contact (with its event) per live customer, and 200,000 feedback in the first organization")
 	batch := flag.Int("batch", 0, "instead of the rest, import this many new customers through POST /v1/customers/batch (1,000 a request, on -conns[0] connections) and print rows/s")
+	purchases := flag.Bool("purchases", false, "with -batch: import purchases of the first organization's customers through POST /v1/purchases/batch instead (needs -db)")
 	flag.Parse()
 	if *batch > 0 {
-		if err := importBatches(*base, *batch, *conns); err != nil {
+		if err := importBatches(*dbURL, *base, *batch, *conns, *purchases); err != nil {
 			fmt.Fprintln(os.Stderr, "rapportbench:", err)
 			os.Exit(1)
 		}
@@ -153,10 +154,28 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 }
 
 // importBatches creates n customers through the batch endpoint, as an integration's import would.
-func importBatches(base string, n int, conns string) error {
+func importBatches(dbURL, base string, n int, conns string, purchases bool) error {
 	tenants, err := signup(base, 1)
 	if err != nil {
 		return err
+	}
+	var customerIDs []string
+	if purchases {
+		db, err := sql.Open("pgx", dbURL)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		rows, err := db.Query("SELECT id FROM customers WHERE org_id = $1 AND deleted_at IS NULL LIMIT 5000", tenants[0].org)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			customerIDs = append(customerIDs, id)
+		}
+		rows.Close()
 	}
 	var workers int
 	fmt.Sscan(strings.Split(conns, ",")[0], &workers)
@@ -176,9 +195,18 @@ func importBatches(base string, n int, conns string) error {
 						items.WriteByte(',')
 					}
 					k := b*1000 + i
-					fmt.Fprintf(&items, `{"external_id":"imp-%d-%d","first_name":"Imported","last_name":"N%d","email":"imp.%d.%d@import.example.com","tags":["import"]}`, run, k, k, run, k)
+					if purchases {
+						fmt.Fprintf(&items, `{"customer_id":"%s","external_id":"ord-%d-%d","amount":"%d.%02d","channel":"online"}`,
+							customerIDs[k%len(customerIDs)], run, k, 5+k%200, k%100)
+					} else {
+						fmt.Fprintf(&items, `{"external_id":"imp-%d-%d","first_name":"Imported","last_name":"N%d","email":"imp.%d.%d@import.example.com","tags":["import"]}`, run, k, k, run, k)
+					}
 				}
-				res, err := http.DefaultClient.Do(request(tenants[0], "POST", base+"/v1/customers/batch", []byte(`{"items":[`+items.String()+`]}`)))
+				path := "/v1/customers/batch"
+				if purchases {
+					path = "/v1/purchases/batch"
+				}
+				res, err := http.DefaultClient.Do(request(tenants[0], "POST", base+path, []byte(`{"items":[`+items.String()+`]}`)))
 				if err != nil {
 					errs <- err
 					return
@@ -202,7 +230,7 @@ func importBatches(base string, n int, conns string) error {
 		return err
 	}
 	elapsed := time.Since(start)
-	fmt.Printf("imported %d customers in batches of 1,000 on %d connections in %s: %.0f rows/s\n", n, workers, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
+	fmt.Printf("imported %d %s in batches of 1,000 on %d connections in %s: %.0f rows/s\n", n, map[bool]string{false: "customers", true: "purchases"}[purchases], workers, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
 	return nil
 }
 
