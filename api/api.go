@@ -31,6 +31,7 @@ import (
 	"github.com/rapportcrm/rapport/api/contactapi"
 	"github.com/rapportcrm/rapport/api/customerapi"
 	"github.com/rapportcrm/rapport/api/feedbackapi"
+	"github.com/rapportcrm/rapport/api/loyaltyapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/api/purchaseapi"
@@ -42,6 +43,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/timeline"
@@ -58,6 +60,7 @@ type Config struct {
 	Timeline       *timeline.Service
 	Feedback       *feedback.Service
 	Purchases      *purchase.Service
+	Loyalty        *loyalty.Service
 	Idempotency    idempotency.Store
 	RateLimit      *ratelimit.Limiter
 	CORSOrigins    []string
@@ -104,6 +107,7 @@ func New(cfg Config) *echo.Echo {
 	feedbackapi.Register(private, cfg.Feedback)
 	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
 	purchaseapi.Register(private, cfg.Purchases)
+	loyaltyapi.Register(private, cfg.Loyalty)
 
 	return e
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
+	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
@@ -94,6 +95,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		Timeline:       timeline.NewService(db.TimelineStore()),
 		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, o.Now),
 		Purchases:      purchase.NewService(db.PurchaseStore()),
+		Loyalty:        loyalty.NewService(db.LoyaltyStore()),
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",

@@ -28,6 +28,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
@@ -122,6 +123,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		Timeline:       timeline.NewService(db.TimelineStore()),
 		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
 		Purchases:      purchase.NewService(db.PurchaseStore()),
+		Loyalty:        loyalty.NewService(db.LoyaltyStore()),
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		CORSOrigins:    cfg.CORSOrigins,

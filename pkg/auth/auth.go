@@ -48,6 +48,9 @@ const (
 	FeedbackAdmin    Permission = "feedback:admin"
 	PurchasesRead    Permission = "purchases:read"
 	PurchasesWrite   Permission = "purchases:write"
+	LoyaltyRead      Permission = "loyalty:read"
+	LoyaltyWrite     Permission = "loyalty:write"
+	LoyaltyAdmin     Permission = "loyalty:admin"
 	UsersRead        Permission = "users:read"
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
@@ -60,12 +63,15 @@ var minimumRole = map[Permission]Role{
 	ContactsRead:     RoleViewer,
 	FeedbackRead:     RoleViewer,
 	PurchasesRead:    RoleViewer,
+	LoyaltyRead:      RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
 	CustomersWrite:   RoleAgent,
 	ContactsWrite:    RoleAgent,
 	FeedbackWrite:    RoleAgent,
 	PurchasesWrite:   RoleAgent,
+	LoyaltyWrite:     RoleAgent,
+	LoyaltyAdmin:     RoleAdmin,
 	FeedbackAdmin:    RoleAdmin,
 	CustomersAdmin:   RoleAdmin,
 	UsersWrite:       RoleAdmin,
@@ -74,7 +80,7 @@ var minimumRole = map[Permission]Role{
 
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
 var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, FeedbackRead,
-	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, UsersRead, OrganizationRead}
+	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin, UsersRead, OrganizationRead}
 
 // Allows reports whether the role holds the permission.
 func (r Role) Allows(p Permission) bool {

@@ -1,0 +1,134 @@
+package loyaltyapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/rapportcrm/rapport/api/apitest"
+)
+
+func do(t *testing.T, env *apitest.Env, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	res := env.Do(t, apitest.Req{Method: method, Path: path, Token: token, Body: body})
+	if res.Code != want {
+		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
+	}
+	return res.Map(t)
+}
+
+// TestConcurrentRedemptions: 50 redemptions of 10 points race against a balance of 100; exactly
+// 10 succeed, the balance ends at 0 and the ledger adds up.
+func TestConcurrentRedemptions(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	path := "/v1/customers/" + c + "/loyalty/transactions"
+	do(t, env, s.Access, "POST", path, map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
+	var wg sync.WaitGroup
+	codes := make([]int, 50)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: path, Token: s.Access, Body: map[string]any{"type": "redeem", "points": 10}}).Code
+		}()
+	}
+	wg.Wait()
+	ok, refused := 0, 0
+	for _, code := range codes {
+		switch code {
+		case http.StatusCreated:
+			ok++
+		case http.StatusUnprocessableEntity:
+			refused++
+		default:
+			t.Errorf("unexpected status %d", code)
+		}
+	}
+	if ok != 10 || refused != 40 {
+		t.Fatalf("%d redemptions succeeded and %d were refused, want 10 and 40", ok, refused)
+	}
+	a := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
+	if a["balance"] != float64(0) || a["lifetime_earned"] != float64(100) || a["lifetime_redeemed"] != float64(100) {
+		t.Fatalf("account %v", a)
+	}
+	ledger := do(t, env, s.Access, "GET", path+"?limit=200", nil, 200)["data"].([]any)
+	sum := 0.0
+	for _, l := range ledger {
+		sum += l.(map[string]any)["points"].(float64)
+	}
+	if len(ledger) != 11 || sum != 0 || ledger[0].(map[string]any)["balance_after"] != float64(0) {
+		t.Fatalf("ledger: %d lines summing to %v", len(ledger), sum)
+	}
+}
+
+func TestLedgerRules(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	agent := env.AddUser(t, s, "agent@shop.example", "agent")
+	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	path := "/v1/customers/" + c + "/loyalty/transactions"
+	earn := do(t, env, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 201)
+	again := do(t, env, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 200)
+	if again["id"] != earn["id"] {
+		t.Fatalf("a retried entry was applied again")
+	}
+	for name, tc := range map[string]struct {
+		token  string
+		body   map[string]any
+		status int
+	}{
+		"too much":              {agent.Access, map[string]any{"type": "redeem", "points": 51}, 422},
+		"earn without a reason": {agent.Access, map[string]any{"type": "earn", "points": 5}, 422},
+		"zero":                  {agent.Access, map[string]any{"type": "redeem", "points": 0}, 422},
+		"unknown type":          {agent.Access, map[string]any{"type": "expire", "points": 1}, 422},
+		"agent adjusts":         {agent.Access, map[string]any{"type": "adjust", "points": 5, "reason": "x"}, 403},
+		"adjust below zero":     {s.Access, map[string]any{"type": "adjust", "points": -51, "reason": "x"}, 422},
+		"adjust needs a reason": {s.Access, map[string]any{"type": "adjust", "points": -5}, 422},
+		"reverse nothing":       {s.Access, map[string]any{"type": "reverse"}, 422},
+		"reverse a stranger":    {s.Access, map[string]any{"type": "reverse", "reverses_id": "01a21609-0000-7000-8000-000000000000"}, 422},
+	} {
+		t.Run(name, func(t *testing.T) { do(t, env, tc.token, "POST", path, tc.body, tc.status) })
+	}
+	do(t, env, s.Access, "POST", path, map[string]any{"type": "adjust", "points": -5, "reason": "goodwill correction"}, 201)
+	red := do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 20}, 201)
+	rev := do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 201)
+	if rev["points"] != float64(20) || rev["balance_after"] != float64(45) {
+		t.Fatalf("reversal: %v", rev)
+	}
+	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 409)
+	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": rev["id"]}, 422)
+	// Reversing the earn would take the balance below zero once it is spent.
+	do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 45}, 201)
+	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": earn["id"]}, 422)
+	a := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
+	if fmt.Sprint(a["balance"], a["lifetime_earned"], a["lifetime_redeemed"]) != "0 50 45" {
+		t.Errorf("account %v", a)
+	}
+	// The program's minimum redemption applies.
+	do(t, env, agent.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "min_redemption": 10}, 403)
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 10}, 200)
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "0", "rounding": "sideways", "min_redemption": -1}, 422)
+	if p := do(t, env, agent.Access, "GET", "/v1/loyalty/program", nil, 200); p["points_per_unit"] != "1.5" || p["min_redemption"] != float64(10) {
+		t.Errorf("program %v", p)
+	}
+	do(t, env, s.Access, "POST", path, map[string]any{"type": "earn", "points": 30, "reason": "x"}, 201)
+	do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 5}, 422)
+	// Tenant isolation.
+	other := env.Signup(t, "Other")
+	for _, r := range []apitest.Req{
+		{Method: "GET", Path: "/v1/customers/" + c + "/loyalty"},
+		{Method: "GET", Path: path},
+		{Method: "POST", Path: path, Body: map[string]any{"type": "earn", "points": 1, "reason": "x"}},
+	} {
+		r.Token = other.Access
+		if res := env.Do(t, r); res.Code != http.StatusNotFound {
+			t.Errorf("%s %s by another organization: %d", r.Method, r.Path, res.Code)
+		}
+	}
+	if p := do(t, env, other.Access, "GET", "/v1/loyalty/program", nil, 200); p["active"] != false {
+		t.Errorf("another organization's program: %v", p)
+	}
+}

@@ -1,0 +1,288 @@
+// Package loyalty owns the loyalty program and its points ledger: an account per customer whose
+// balance moves only together with an appended transaction, and never below zero.
+package loyalty
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/page"
+)
+
+// Program is an organization's loyalty program.
+type Program struct {
+	OrgID         uuid.UUID
+	Active        bool
+	PointsPerUnit decimal.Decimal
+	Rounding      string
+	MinRedemption int64
+	UpdatedAt     time.Time
+}
+
+// Roundings of earned points.
+var Roundings = []string{"floor", "round", "ceil"}
+
+// DefaultProgram is an organization's program until an admin sets one: inactive, 1 point per unit.
+func DefaultProgram(orgID uuid.UUID) Program {
+	return Program{OrgID: orgID, PointsPerUnit: decimal.NewFromInt(1), Rounding: "floor"}
+}
+
+// Account is a customer's points.
+type Account struct {
+	CustomerID                                uuid.UUID
+	Balance, LifetimeEarned, LifetimeRedeemed int64
+	UpdatedAt                                 *time.Time
+}
+
+// Transaction types.
+const (
+	Earn    = "earn"
+	Redeem  = "redeem"
+	Adjust  = "adjust"
+	Reverse = "reverse"
+)
+
+// Types lists the types a client may post.
+var Types = []string{Earn, Redeem, Adjust, Reverse}
+
+// Transaction is one line of the ledger. Points are signed: what it did to the balance.
+type Transaction struct {
+	ID           uuid.UUID
+	OrgID        uuid.UUID
+	CustomerID   uuid.UUID
+	Type         string
+	Points       int64
+	BalanceAfter int64
+	Reason       string
+	ExternalID   string
+	ReversesID   *uuid.UUID
+	Actor        event.Actor
+	CreatedAt    time.Time
+}
+
+// Errors.
+var (
+	ErrCustomerNotFound = apperr.New(apperr.KindNotFound, "customer not found")
+	ErrNotFound         = apperr.New(apperr.KindNotFound, "loyalty transaction not found")
+	ErrInsufficient     = errors.New("the balance does not cover the points")
+	ErrAlreadyReversed  = apperr.New(apperr.KindConflict, "the transaction is reversed already")
+	ErrDuplicate        = errors.New("a transaction with this external_id exists")
+)
+
+// Store is what the loyalty service needs from storage.
+type Store interface {
+	event.Recorder
+	Tx(ctx context.Context, fn func(Store) error) error
+
+	Program(ctx context.Context, orgID uuid.UUID) (Program, error)
+	SaveProgram(ctx context.Context, p Program) error
+	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
+	Account(ctx context.Context, orgID, customerID uuid.UUID) (Account, error)
+	// Apply moves the balance by delta and the lifetime totals by earned and redeemed, creating
+	// the account if needed; a delta that would take the balance below zero changes nothing and
+	// answers ErrInsufficient. It returns the balance after.
+	Apply(ctx context.Context, orgID, customerID uuid.UUID, delta, earned, redeemed int64, at time.Time) (int64, error)
+	// Insert appends a transaction; ErrDuplicate for a taken external_id, ErrAlreadyReversed for
+	// a second reversal of the same transaction.
+	Insert(ctx context.Context, t Transaction) error
+	Transaction(ctx context.Context, orgID, id uuid.UUID) (Transaction, error)
+	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Transaction, error)
+	Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error)
+}
+
+// Service runs the program and the ledger.
+type Service struct{ store Store }
+
+// NewService returns the loyalty service.
+func NewService(store Store) *Service { return &Service{store: store} }
+
+// Program returns the organization's program.
+func (s *Service) Program(ctx context.Context, orgID uuid.UUID) (Program, error) {
+	return s.store.Program(ctx, orgID)
+}
+
+// SetProgram replaces the program; it applies to later transactions only.
+func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) (Program, error) {
+	var bad apperr.Fields
+	if !p.PointsPerUnit.IsPositive() {
+		bad.Add("points_per_unit", "must be positive")
+	}
+	if !slices.Contains(Roundings, p.Rounding) {
+		bad.Add("rounding", "must be one of %s", strings.Join(Roundings, ", "))
+	}
+	if p.MinRedemption < 0 {
+		bad.Add("min_redemption", "must not be negative")
+	}
+	if err := bad.Err(); err != nil {
+		return Program{}, err
+	}
+	p.OrgID, p.UpdatedAt = actor.OrgID, event.Now()
+	err := s.store.Tx(ctx, func(tx Store) error {
+		if err := tx.SaveProgram(ctx, p); err != nil {
+			return err
+		}
+		ev := event.New(actor, "loyalty_program.updated", "organization", actor.OrgID)
+		ev.Data = map[string]any{"active": p.Active, "points_per_unit": p.PointsPerUnit.String(), "rounding": p.Rounding, "min_redemption": p.MinRedemption}
+		return tx.RecordEvent(ctx, ev)
+	})
+	if err != nil {
+		return Program{}, fmt.Errorf("set loyalty program: %w", err)
+	}
+	return p, nil
+}
+
+func (s *Service) customer(ctx context.Context, st Store, orgID, customerID uuid.UUID) error {
+	ok, err := st.CustomerExists(ctx, orgID, customerID)
+	if err == nil && !ok {
+		return ErrCustomerNotFound
+	}
+	return err
+}
+
+// Account returns a customer's account; a customer without transactions has an empty one.
+func (s *Service) Account(ctx context.Context, orgID, customerID uuid.UUID) (Account, error) {
+	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+		return Account{}, err
+	}
+	return s.store.Account(ctx, orgID, customerID)
+}
+
+// Transactions lists a customer's ledger.
+func (s *Service) Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error) {
+	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+		return page.Result[Transaction]{}, err
+	}
+	return s.store.Transactions(ctx, orgID, customerID, p)
+}
+
+// Entry is a transaction a client asks for. Points are positive for earn and redeem, signed for
+// adjust, and ignored for reverse (it undoes ReversesID exactly).
+type Entry struct {
+	Type       string
+	Points     int64
+	Reason     string
+	ExternalID string
+	ReversesID *uuid.UUID
+}
+
+// Record appends a transaction and moves the balance with it, atomically; the balance never goes
+// below zero, however many requests race. An entry whose external_id was recorded before is not
+// applied again: Record answers that transaction and created=false.
+func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid.UUID, e Entry) (Transaction, bool, error) {
+	e.Reason, e.ExternalID = strings.TrimSpace(e.Reason), strings.TrimSpace(e.ExternalID)
+	var bad apperr.Fields
+	switch e.Type {
+	case Earn, Redeem:
+		if e.Points <= 0 {
+			bad.Add("points", "must be positive")
+		}
+	case Adjust:
+		if e.Points == 0 {
+			bad.Add("points", "must not be zero")
+		}
+		if e.Reason == "" {
+			bad.Add("reason", "is required for an adjustment")
+		}
+	case Reverse:
+		if e.ReversesID == nil {
+			bad.Add("reverses_id", "is required to reverse a transaction")
+		}
+	default:
+		bad.Add("type", "must be one of %s", strings.Join(Types, ", "))
+	}
+	if e.Type == Earn && e.Reason == "" {
+		bad.Add("reason", "is required for points earned by hand")
+	}
+	if err := bad.Err(); err != nil {
+		return Transaction{}, false, err
+	}
+	var t Transaction
+	created := false
+	err := s.store.Tx(ctx, func(tx Store) error {
+		if err := s.customer(ctx, tx, actor.OrgID, customerID); err != nil {
+			return err
+		}
+		if e.ExternalID != "" {
+			if prior, err := tx.ByExternalID(ctx, actor.OrgID, e.ExternalID); err == nil {
+				t = prior
+				return nil
+			} else if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		now := event.Now()
+		t = Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, Type: e.Type, Points: e.Points,
+			Reason: e.Reason, ExternalID: e.ExternalID, ReversesID: e.ReversesID, Actor: actor, CreatedAt: now}
+		var earned, redeemed int64
+		switch e.Type {
+		case Earn:
+			earned = e.Points
+		case Redeem:
+			program, err := tx.Program(ctx, actor.OrgID)
+			if err != nil {
+				return err
+			}
+			if e.Points < program.MinRedemption {
+				return apperr.Invalid(apperr.FieldError{Field: "points", Message: fmt.Sprintf("must be at least the program's minimum redemption, %d", program.MinRedemption)})
+			}
+			t.Points, redeemed = -e.Points, e.Points
+		case Reverse:
+			orig, err := tx.Transaction(ctx, actor.OrgID, *e.ReversesID)
+			if errors.Is(err, ErrNotFound) || (err == nil && orig.CustomerID != customerID) {
+				return apperr.Invalid(apperr.FieldError{Field: "reverses_id", Message: "must be a transaction of this customer"})
+			}
+			if err != nil {
+				return err
+			}
+			if orig.Type == Reverse {
+				return apperr.Invalid(apperr.FieldError{Field: "reverses_id", Message: "a reversal cannot be reversed"})
+			}
+			t.Points = -orig.Points
+			switch orig.Type {
+			case Earn:
+				earned = -orig.Points
+			case Redeem:
+				redeemed = orig.Points // orig.Points is negative: the redeemed total drops
+			}
+		}
+		balance, err := tx.Apply(ctx, actor.OrgID, customerID, t.Points, earned, redeemed, now)
+		if errors.Is(err, ErrInsufficient) {
+			account, aerr := tx.Account(ctx, actor.OrgID, customerID)
+			if aerr != nil {
+				return aerr
+			}
+			return apperr.Invalid(apperr.FieldError{Field: "points", Message: fmt.Sprintf("the balance is %d points; this would take it below zero", account.Balance)})
+		}
+		if err != nil {
+			return err
+		}
+		// Stamped after Apply, which queues racing entries on the account: the ledger's order is the
+		// order the balance moved in.
+		t.ID, t.CreatedAt, t.BalanceAfter = uuid.Must(uuid.NewV7()), event.Now(), balance
+		if err := tx.Insert(ctx, t); err != nil {
+			return err
+		}
+		ev := event.New(actor, "loyalty."+t.Type, "loyalty_transaction", t.ID)
+		ev.CustomerID = &customerID
+		ev.Data = map[string]any{"points": t.Points, "balance_after": t.BalanceAfter, "reason": t.Reason}
+		created = true
+		return tx.RecordEvent(ctx, ev)
+	})
+	if errors.Is(err, ErrDuplicate) { // a concurrent request recorded it first
+		prior, perr := s.store.ByExternalID(ctx, actor.OrgID, e.ExternalID)
+		return prior, false, perr
+	}
+	if err != nil {
+		return Transaction{}, false, fmt.Errorf("record loyalty transaction: %w", err)
+	}
+	return t, created, nil
+}
