@@ -85,6 +85,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		SignupOpen: !o.SignupClosed, BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, LoginRefill: time.Minute,
 		CacheTTL: 5 * time.Second,
 	})
+	points := loyalty.NewService(db.LoyaltyStore())
 	e := api.New(api.Config{
 		Log:            slog.New(slog.DiscardHandler),
 		Registry:       prometheus.NewRegistry(),
@@ -94,8 +95,8 @@ func NewWith(t *testing.T, o Options) *Env {
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
 		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, o.Now),
-		Purchases:      purchase.NewService(db.PurchaseStore()),
-		Loyalty:        loyalty.NewService(db.LoyaltyStore()),
+		Purchases:      purchase.NewService(db.PurchaseStore(), points),
+		Loyalty:        points,
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",

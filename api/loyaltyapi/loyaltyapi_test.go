@@ -132,3 +132,51 @@ func TestLedgerRules(t *testing.T) {
 		t.Errorf("another organization's program: %v", p)
 	}
 }
+
+// TestPointsFromPurchases: purchases earn points under an active program, refunds take back their
+// share, and points already spent are not taken below a zero balance.
+func TestPointsFromPurchases(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	account := "/v1/customers/" + c + "/loyalty"
+	balance := func() string {
+		t.Helper()
+		a := do(t, env, s.Access, "GET", account, nil, 200)
+		return fmt.Sprint(a["balance"], "/", a["lifetime_earned"], "/", a["lifetime_redeemed"])
+	}
+	// Inactive (the default): nothing earned.
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "10"}, 201)
+	if got := balance(); got != "0/0/0" {
+		t.Fatalf("inactive program: %s", got)
+	}
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 0}, 200)
+	p := do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 201)["id"].(string)
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 200) // re-sent
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "1000", "currency": "JPY"}, 201)  // not the org currency
+	if got := balance(); got != "29/29/0" { // floor(19.90 × 1.5)
+		t.Fatalf("after a purchase: %s", got)
+	}
+	do(t, env, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{"amount": "5.00"}, 200)
+	if got := balance(); got != "22/29/0" { // floor(29 × 5 / 19.90) = 7 taken back
+		t.Fatalf("after a partial refund: %s", got)
+	}
+	do(t, env, s.Access, "POST", account+"/transactions", map[string]any{"type": "redeem", "points": 20}, 201)
+	do(t, env, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{}, 200)
+	if got := balance(); got != "0/29/20" { // 22 more are due, only 2 are left
+		t.Fatalf("after the full refund: %s", got)
+	}
+	ledger := do(t, env, s.Access, "GET", account+"/transactions", nil, 200)["data"].([]any)
+	last := ledger[0].(map[string]any)
+	if last["points"] != float64(-2) || last["reason"] != "refund of purchase "+p+" (20 points were spent already)" {
+		t.Errorf("last line: %v", last)
+	}
+	// A batch earns per purchase, and an atomic failure earns nothing.
+	do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
+		map[string]any{"customer_id": c, "amount": "2"}, map[string]any{"customer_id": c, "amount": "4", "external_id": "o-2"}}}, 200)
+	do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"atomic": true, "items": []any{
+		map[string]any{"customer_id": c, "amount": "100"}, map[string]any{"customer_id": c, "amount": "-1"}}}, 422)
+	if got := balance(); got != "9/38/20" { // floor(2 × 1.5) + floor(4 × 1.5)
+		t.Fatalf("after the batches: %s", got)
+	}
+}

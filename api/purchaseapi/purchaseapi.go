@@ -180,8 +180,10 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 // create godoc
 //
 //	@Summary		Record a purchase
-//	@Description	Updates the customer's first and last purchase, purchase count and total spent, and moves a
-//	@Description	prospect to the customer stage. An external_id already recorded answers 200 with that purchase.
+//	@Description	Updates the customer's first and last purchase, purchase count and total spent, moves a
+//	@Description	prospect to the customer stage, and, while the loyalty program is active, earns points for a
+//	@Description	purchase in the organization's currency (amount × points_per_unit, rounded as the program says),
+//	@Description	in the same transaction. An external_id already recorded answers 200 with that purchase.
 //	@Tags			purchases
 //	@Accept			json
 //	@Produce		json
@@ -272,7 +274,9 @@ func (h handlers) get(c echo.Context) error {
 //
 //	@Summary		Refund a purchase, in full or in part
 //	@Description	Refunds the amount given, or all that is left. A purchase refunded in full has the status
-//	@Description	refunded. The customer's total spent drops by the refund.
+//	@Description	refunded. The customer's total spent drops by the refund, and the points the purchase earned
+//	@Description	are taken back in proportion (rounded down, adding up over partial refunds) as far as the
+//	@Description	balance allows: points already spent are not taken below zero.
 //	@Tags			purchases
 //	@Accept			json
 //	@Produce		json

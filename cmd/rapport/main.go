@@ -113,6 +113,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		collectors.NewDBStatsCollector(db.SQL(), "rapport"))
 	idem := db.IdempotencyStore()
 
+	points := loyalty.NewService(db.LoyaltyStore())
 	e := api.New(api.Config{
 		Log:            log,
 		Registry:       registry,
@@ -122,8 +123,8 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
 		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
-		Purchases:      purchase.NewService(db.PurchaseStore()),
-		Loyalty:        loyalty.NewService(db.LoyaltyStore()),
+		Purchases:      purchase.NewService(db.PurchaseStore(), points),
+		Loyalty:        points,
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		CORSOrigins:    cfg.CORSOrigins,

@@ -286,3 +286,71 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 	}
 	return t, created, nil
 }
+
+// PointsFor is what an amount in the organization's currency earns under the program.
+func PointsFor(p Program, amount decimal.Decimal) int64 {
+	raw := amount.Mul(p.PointsPerUnit)
+	switch p.Rounding {
+	case "round":
+		raw = raw.Round(0)
+	case "ceil":
+		raw = raw.Ceil()
+	default:
+		raw = raw.Floor()
+	}
+	return raw.IntPart()
+}
+
+// PurchaseEarning is the ledger key of what a purchase earned.
+func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchaseID.String() }
+
+// EarnForPurchase awards the points of a purchase in the organization's currency while the
+// program is active. Keyed by the purchase, it never awards twice. In a context joined to the
+// purchase's transaction, it commits or rolls back with the purchase.
+func (s *Service) EarnForPurchase(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount decimal.Decimal) error {
+	program, err := s.store.Program(ctx, actor.OrgID)
+	if err != nil || !program.Active {
+		return err
+	}
+	points := PointsFor(program, amount)
+	if points <= 0 {
+		return nil
+	}
+	_, _, err = s.Record(ctx, actor, customerID, Entry{Type: Earn, Points: points, Reason: "purchase " + purchaseID.String(), ExternalID: PurchaseEarning(purchaseID)})
+	return err
+}
+
+// TakeBackForRefund removes the points a refund undoes: of what the purchase earned, the share
+// refunded so far (rounded down) less the share refunded before, so that partial refunds add up
+// to the whole. Points already spent cannot be taken back below a zero balance: the take-back
+// stops there, and its reason says by how much it fell short.
+func (s *Service) TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error {
+	earned, err := s.store.ByExternalID(ctx, actor.OrgID, PurchaseEarning(purchaseID))
+	if errors.Is(err, ErrNotFound) || amount.IsZero() {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	share := func(refunded decimal.Decimal) int64 {
+		return decimal.NewFromInt(earned.Points).Mul(refunded).Div(amount).Floor().IntPart()
+	}
+	due := share(refundedAfter) - share(refundedBefore)
+	if due <= 0 {
+		return nil
+	}
+	account, err := s.store.Account(ctx, actor.OrgID, customerID)
+	if err != nil {
+		return err
+	}
+	take, reason := min(due, account.Balance), "refund of purchase "+purchaseID.String()
+	if take < due {
+		reason += fmt.Sprintf(" (%d points were spent already)", due-take)
+	}
+	if take == 0 {
+		return nil
+	}
+	_, _, err = s.Record(ctx, actor, customerID, Entry{Type: Adjust, Points: -take, Reason: reason,
+		ExternalID: fmt.Sprintf("purchase-refund:%s:%s", purchaseID, refundedAfter.String())})
+	return err
+}

@@ -94,16 +94,28 @@ type Store interface {
 	// RefreshCustomers recomputes the customers' purchase figures; total spent counts purchases
 	// in currency, net of refunds.
 	RefreshCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, currency string) error
+	// Join returns a context in which other stores' calls run in this store's transaction.
+	Join(ctx context.Context) context.Context
 	// PromoteProspects moves those of the customers who are prospects to the customer stage and
 	// returns them.
 	PromoteProspects(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, at time.Time) ([]uuid.UUID, error)
 }
 
+// Points awards loyalty points for purchases and takes them back on refunds. Called with a
+// context joined to the purchase's transaction (Store.Join), it commits or rolls back with it.
+type Points interface {
+	EarnForPurchase(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount decimal.Decimal) error
+	TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
+}
+
 // Service records purchases.
-type Service struct{ store Store }
+type Service struct {
+	store  Store
+	points Points
+}
 
 // NewService returns the purchase service.
-func NewService(store Store) *Service { return &Service{store: store} }
+func NewService(store Store, points Points) *Service { return &Service{store: store, points: points} }
 
 // Get returns a purchase.
 func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Purchase, error) {
@@ -194,7 +206,7 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 		if err := tx.RecordEvent(ctx, s.createdEvent(actor, p)); err != nil {
 			return err
 		}
-		if err := s.afterPurchases(ctx, tx, actor, []uuid.UUID{p.CustomerID}, currency, now); err != nil {
+		if err := s.afterPurchases(ctx, tx, actor, []Purchase{p}, currency, now); err != nil {
 			return err
 		}
 		result, created = p, true
@@ -223,9 +235,22 @@ func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 	return ev
 }
 
-// afterPurchases keeps the customers' purchase figures and moves prospects among them to the
-// customer stage: their first purchase.
-func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, customers []uuid.UUID, currency string, now time.Time) error {
+// afterPurchases awards the new purchases' points (those in the organization's currency), keeps
+// their customers' purchase figures, and moves prospects among them to the customer stage.
+func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
+	seen := map[uuid.UUID]bool{}
+	var customers []uuid.UUID
+	for _, p := range fresh {
+		if !seen[p.CustomerID] {
+			seen[p.CustomerID] = true
+			customers = append(customers, p.CustomerID)
+		}
+		if p.Amount.Currency == currency {
+			if err := s.points.EarnForPurchase(tx.Join(ctx), actor, p.CustomerID, p.ID, p.Amount.Amount); err != nil {
+				return err
+			}
+		}
+	}
 	if err := tx.RefreshCustomers(ctx, actor.OrgID, customers, currency); err != nil {
 		return err
 	}
@@ -278,7 +303,7 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		if err := bad.Err(); err != nil {
 			return err
 		}
-		prev := p.Version
+		prev, before := p.Version, p.RefundedAmount
 		p.RefundedAmount, p.Version, p.UpdatedAt = p.RefundedAmount.Add(r), p.Version+1, event.Now()
 		if p.RefundedAmount.Equal(p.Amount.Amount) {
 			p.Status = "refunded"
@@ -292,6 +317,11 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		}
 		if err := tx.RefreshCustomers(ctx, p.OrgID, []uuid.UUID{p.CustomerID}, currency); err != nil {
 			return err
+		}
+		if p.Amount.Currency == currency {
+			if err := s.points.TakeBackForRefund(tx.Join(ctx), actor, p.CustomerID, p.ID, p.Amount.Amount, before, p.RefundedAmount); err != nil {
+				return err
+			}
 		}
 		ev := s.event(actor, "purchase.refunded", p)
 		ev.Data = map[string]any{"amount": refund.String(), "currency": p.Amount.Currency, "refunded_total": p.RefundedAmount.String(), "status": p.Status}
@@ -365,7 +395,6 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 		}
 		var fresh []Purchase
 		var events []event.Event
-		touched := map[uuid.UUID]bool{}
 		for i, it := range items {
 			if it.Err != nil {
 				results[i], failed = BatchResult{Status: BatchError, Err: it.Err}, true
@@ -393,7 +422,6 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 				recorded[p.ExternalID] = p.ID
 			}
 			fresh, events = append(fresh, p), append(events, s.createdEvent(actor, p))
-			touched[p.CustomerID] = true
 			results[i] = BatchResult{Status: BatchCreated, ID: p.ID}
 		}
 		if atomic && failed {
@@ -405,12 +433,7 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 			}
 			return err
 		}
-		ids := make([]uuid.UUID, 0, len(touched))
-		for id := range touched {
-			ids = append(ids, id)
-		}
-		slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
-		return s.afterPurchases(ctx, tx, actor, ids, currency, now)
+		return s.afterPurchases(ctx, tx, actor, fresh, currency, now)
 	})
 	if errors.Is(err, ErrBatchFailed) {
 		return results, err

@@ -19,8 +19,22 @@ type conn struct {
 	dialect string
 }
 
-// with returns the handle bound to ctx.
-func (c conn) with(ctx context.Context) *gorm.DB { return c.db.WithContext(ctx) }
+// joinedTx is the context key of a transaction that another store's calls join.
+type joinedTx struct{}
+
+// with returns the handle bound to ctx: the transaction ctx carries (see Join), else the store's own.
+func (c conn) with(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(joinedTx{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return c.db.WithContext(ctx)
+}
+
+// Join returns a context in which every store's calls run in this store's transaction, so that
+// a service called from inside another's transaction writes with it, or not at all.
+func (c conn) Join(ctx context.Context) context.Context {
+	return context.WithValue(ctx, joinedTx{}, c.db)
+}
 
 // inTx runs fn in a transaction (a savepoint when already inside one) on a store built by mk.
 func inTx[S any](ctx context.Context, c conn, mk func(conn) S, fn func(S) error) error {
