@@ -153,8 +153,8 @@ func TestPointsFromPurchases(t *testing.T) {
 	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 0}, 200)
 	p := do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 201)["id"].(string)
 	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 200) // re-sent
-	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "1000", "currency": "JPY"}, 201)  // not the org currency
-	if got := balance(); got != "29/29/0" { // floor(19.90 × 1.5)
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "1000", "currency": "JPY"}, 201)     // not the org currency
+	if got := balance(); got != "29/29/0" {                                                                                       // floor(19.90 × 1.5)
 		t.Fatalf("after a purchase: %s", got)
 	}
 	do(t, env, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{"amount": "5.00"}, 200)
