@@ -91,6 +91,13 @@ func Register(g web.Routes, svc *loyalty.Service) {
 	g.GET("/customers/:id/loyalty", h.account, mid.Require(auth.LoyaltyRead))
 	g.GET("/customers/:id/loyalty/transactions", h.transactions, mid.Require(auth.LoyaltyRead))
 	g.POST("/customers/:id/loyalty/transactions", h.record, mid.Require(auth.LoyaltyWrite))
+	g.GET("/loyalty/rewards", h.listRewards, mid.Require(auth.LoyaltyRead))
+	g.POST("/loyalty/rewards", h.createReward, mid.Require(auth.LoyaltyAdmin))
+	g.GET("/loyalty/rewards/:id", h.getReward, mid.Require(auth.LoyaltyRead))
+	g.PUT("/loyalty/rewards/:id", h.putReward, mid.Require(auth.LoyaltyAdmin))
+	g.GET("/customers/:id/loyalty/redemptions", h.redemptions, mid.Require(auth.LoyaltyRead))
+	g.POST("/customers/:id/loyalty/redemptions", h.redeem, mid.Require(auth.LoyaltyWrite))
+	g.POST("/customers/:id/loyalty/redemptions/:rid/cancel", h.cancelRedemption, mid.Require(auth.LoyaltyWrite))
 }
 
 // getProgram godoc

@@ -97,6 +97,9 @@ type Store interface {
 	Transaction(ctx context.Context, orgID, id uuid.UUID) (Transaction, error)
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Transaction, error)
 	Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error)
+	// Join returns a context in which other calls run in this store's transaction.
+	Join(ctx context.Context) context.Context
+	RewardStore
 }
 
 // Service runs the program and the ledger.
