@@ -25,14 +25,54 @@ type Program struct {
 	Rounding string `json:"rounding" validate:"required" enums:"floor,round,ceil" example:"floor"`
 	// The fewest points one redemption may take.
 	MinRedemption int64 `json:"min_redemption" example:"100"`
+	// Lowest first, thresholds rising: a customer holds the highest tier whose qualifying points
+	// (earned over the last tier_window_months, less reversals and refunds) it reaches.
+	Tiers []Tier `json:"tiers" validate:"max=20,dive"`
+	// The rolling window of qualifying points; default 12.
+	TierWindowMonths int `json:"tier_window_months,omitempty" example:"12"`
 } // @name LoyaltyProgram
+
+// Tier is a level of the program.
+type Tier struct {
+	Name             string `json:"name" validate:"required,max=100" example:"Gold"`
+	QualifyingPoints int64  `json:"qualifying_points" example:"1000"`
+	// Points earned are multiplied by it.
+	Multiplier string `json:"multiplier" validate:"required,numeric,max=12" example:"1.5"`
+	Benefits   string `json:"benefits,omitempty" validate:"max=2000"`
+} // @name LoyaltyTier
+
+// NextTier is the tier above the customer's and what it takes.
+type NextTier struct {
+	Name       string `json:"name"`
+	PointsToGo int64  `json:"points_to_go"`
+} // @name NextTier
+
+// SimulateRequest asks what a purchase would earn.
+type SimulateRequest struct {
+	CustomerID string `json:"customer_id" validate:"required,uuid" format:"uuid"`
+	// In the organization's currency.
+	Amount string `json:"amount" validate:"required,numeric,max=24" example:"49.90"`
+} // @name SimulateRequest
+
+// Simulation is what a purchase would earn; nothing is written.
+type Simulation struct {
+	Active     bool   `json:"active"`
+	Points     int64  `json:"points"`
+	Multiplier string `json:"multiplier" example:"1.5"`
+	TierBefore string `json:"tier_before"`
+	TierAfter  string `json:"tier_after"`
+} // @name LoyaltySimulation
 
 // Account is a customer's points.
 type Account struct {
-	CustomerID       string     `json:"customer_id" format:"uuid"`
-	Balance          int64      `json:"balance"`
-	LifetimeEarned   int64      `json:"lifetime_earned"`
-	LifetimeRedeemed int64      `json:"lifetime_redeemed"`
+	CustomerID       string `json:"customer_id" format:"uuid"`
+	Balance          int64  `json:"balance"`
+	LifetimeEarned   int64  `json:"lifetime_earned"`
+	LifetimeRedeemed int64  `json:"lifetime_redeemed"`
+	// The tier the qualifying points reach now ("" below the first tier).
+	Tier             string     `json:"tier"`
+	QualifyingPoints int64      `json:"qualifying_points"`
+	NextTier         *NextTier  `json:"next_tier" extensions:"x-nullable"`
 	UpdatedAt        *time.Time `json:"updated_at" extensions:"x-nullable"`
 } // @name LoyaltyAccount
 
@@ -78,7 +118,12 @@ func toTransaction(t loyalty.Transaction) Transaction {
 }
 
 func toProgram(p loyalty.Program) Program {
-	return Program{Active: p.Active, PointsPerUnit: p.PointsPerUnit.String(), Rounding: p.Rounding, MinRedemption: p.MinRedemption}
+	out := Program{Active: p.Active, PointsPerUnit: p.PointsPerUnit.String(), Rounding: p.Rounding, MinRedemption: p.MinRedemption,
+		Tiers: make([]Tier, len(p.Tiers)), TierWindowMonths: p.TierWindowMonths}
+	for i, t := range p.Tiers {
+		out.Tiers[i] = Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier.String(), Benefits: t.Benefits}
+	}
+	return out
 }
 
 type handlers struct{ svc *loyalty.Service }
@@ -89,6 +134,7 @@ func Register(g web.Routes, svc *loyalty.Service) {
 	g.GET("/loyalty/program", h.getProgram, mid.Require(auth.LoyaltyRead))
 	g.PUT("/loyalty/program", h.putProgram, mid.Require(auth.LoyaltyAdmin))
 	g.GET("/customers/:id/loyalty", h.account, mid.Require(auth.LoyaltyRead))
+	g.POST("/loyalty/simulate", h.simulate, mid.Require(auth.LoyaltyRead))
 	g.GET("/customers/:id/loyalty/transactions", h.transactions, mid.Require(auth.LoyaltyRead))
 	g.POST("/customers/:id/loyalty/transactions", h.record, mid.Require(auth.LoyaltyWrite))
 	g.GET("/loyalty/rewards", h.listRewards, mid.Require(auth.LoyaltyRead))
@@ -135,8 +181,16 @@ func (h handlers) putProgram(c echo.Context) error {
 		return err
 	}
 	rate, _ := decimal.NewFromString(req.PointsPerUnit) // validated
-	p, err := h.svc.SetProgram(c.Request().Context(), mid.Principal(c).Actor(),
-		loyalty.Program{Active: req.Active, PointsPerUnit: rate, Rounding: req.Rounding, MinRedemption: req.MinRedemption})
+	in := loyalty.Program{Active: req.Active, PointsPerUnit: rate, Rounding: req.Rounding, MinRedemption: req.MinRedemption,
+		TierWindowMonths: req.TierWindowMonths, Tiers: make([]loyalty.Tier, len(req.Tiers))}
+	if in.TierWindowMonths == 0 {
+		in.TierWindowMonths = 12
+	}
+	for i, t := range req.Tiers {
+		m, _ := decimal.NewFromString(t.Multiplier) // validated
+		in.Tiers[i] = loyalty.Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: m, Benefits: t.Benefits}
+	}
+	p, err := h.svc.SetProgram(c.Request().Context(), mid.Principal(c).Actor(), in)
 	if err != nil {
 		return err
 	}
@@ -158,12 +212,16 @@ func (h handlers) account(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.svc.Account(c.Request().Context(), mid.Principal(c).OrgID, id)
+	st, err := h.svc.Standing(c.Request().Context(), mid.Principal(c).OrgID, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, Account{CustomerID: id.String(), Balance: a.Balance, LifetimeEarned: a.LifetimeEarned,
-		LifetimeRedeemed: a.LifetimeRedeemed, UpdatedAt: a.UpdatedAt})
+	out := Account{CustomerID: id.String(), Balance: st.Balance, LifetimeEarned: st.LifetimeEarned, LifetimeRedeemed: st.LifetimeRedeemed,
+		Tier: st.Current.Name, QualifyingPoints: st.QualifyingPoints, UpdatedAt: st.UpdatedAt}
+	if st.Next != nil {
+		out.NextTier = &NextTier{Name: st.Next.Name, PointsToGo: st.Next.QualifyingPoints - st.QualifyingPoints}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // transactions godoc
@@ -243,4 +301,31 @@ func (h handlers) record(c echo.Context) error {
 		status = http.StatusCreated
 	}
 	return c.JSON(status, toTransaction(t))
+}
+
+// simulate godoc
+//
+//	@Summary		What a purchase would earn a customer
+//	@Description	The points (amount × points_per_unit × the tier's multiplier, rounded as the program says), the
+//	@Description	multiplier, and the tier before and after. Nothing is written.
+//	@Tags			loyalty
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		SimulateRequest	true	"The purchase"
+//	@Success		200		{object}	Simulation
+//	@Failure		400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/loyalty/simulate [post]
+func (h handlers) simulate(c echo.Context) error {
+	var req SimulateRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	amount, _ := decimal.NewFromString(req.Amount) // validated
+	sim, err := h.svc.Simulate(c.Request().Context(), mid.Principal(c).OrgID, uuid.MustParse(req.CustomerID), amount)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, Simulation{Active: sim.Active, Points: sim.Points, Multiplier: sim.Multiplier.String(),
+		TierBefore: sim.TierBefore, TierAfter: sim.TierAfter})
 }

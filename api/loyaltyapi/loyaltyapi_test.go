@@ -180,3 +180,51 @@ func TestPointsFromPurchases(t *testing.T) {
 		t.Fatalf("after the batches: %s", got)
 	}
 }
+
+// TestTiers: qualifying points move customers up and down the tiers; the tier's multiplier
+// applies to what purchases earn; changes are on the timeline; simulate writes nothing.
+func TestTiers(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor",
+		"tiers": []any{map[string]any{"name": "Gold", "qualifying_points": 300, "multiplier": "2"}, map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}}}, 422)
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "tier_window_months": 12,
+		"tiers": []any{map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}, map[string]any{"name": "Gold", "qualifying_points": 300, "multiplier": "2", "benefits": "Free shipping"}}}, 200)
+	buy := func(amount string) string {
+		return do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": amount}, 201)["id"].(string)
+	}
+	account := func() map[string]any { return do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200) }
+	buy("100")
+	buy("150")
+	a := account()
+	if a["tier"] != "Silver" || a["qualifying_points"] != float64(250) || fmt.Sprint(a["next_tier"]) != "map[name:Gold points_to_go:50]" {
+		t.Fatalf("after 250: %v", a)
+	}
+	sim := do(t, env, s.Access, "POST", "/v1/loyalty/simulate", map[string]any{"customer_id": c, "amount": "100"}, 200)
+	if fmt.Sprintf("%v %v %v", sim["points"], sim["tier_before"], sim["tier_after"]) != "100 Silver Gold" {
+		t.Fatalf("simulate: %v", sim)
+	}
+	if account()["balance"] != float64(250) {
+		t.Fatal("simulate wrote something")
+	}
+	big := buy("100")
+	buy("10") // Gold doubles: 20 points
+	a = account()
+	if a["tier"] != "Gold" || a["balance"] != float64(370) || a["next_tier"] != nil {
+		t.Fatalf("after Gold: %v", a)
+	}
+	do(t, env, s.Access, "POST", "/v1/purchases/"+big+"/refund", map[string]any{}, 200) // takes back 100: 270 qualifying
+	if a = account(); a["tier"] != "Silver" || a["qualifying_points"] != float64(270) {
+		t.Fatalf("after the refund: %v", a)
+	}
+	tl := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
+	var moves []string
+	for _, it := range tl {
+		d := it.(map[string]any)["data"].(map[string]any)
+		moves = append(moves, fmt.Sprintf("%v>%v", d["from"], d["to"]))
+	}
+	if fmt.Sprint(moves) != "[Gold>Silver Silver>Gold >Silver]" {
+		t.Errorf("tier changes: %v", moves)
+	}
+}

@@ -25,7 +25,38 @@ type Program struct {
 	PointsPerUnit decimal.Decimal
 	Rounding      string
 	MinRedemption int64
-	UpdatedAt     time.Time
+	// Tiers, lowest first: a customer holds the highest whose threshold their qualifying points
+	// (earned over the last TierWindowMonths) reach.
+	Tiers            []Tier
+	TierWindowMonths int
+	UpdatedAt        time.Time
+}
+
+// Tier is a level of the program.
+type Tier struct {
+	Name             string
+	QualifyingPoints int64
+	Multiplier       decimal.Decimal
+	Benefits         string
+}
+
+// TierFor is the tier that qualifying points reach ("" below the first), and the next one.
+func (p Program) TierFor(qualifying int64) (current Tier, next *Tier) {
+	for i, t := range p.Tiers {
+		if qualifying < t.QualifyingPoints {
+			return current, &p.Tiers[i]
+		}
+		current = t
+	}
+	return current, nil
+}
+
+// multiplier is the earn multiplier of a tier: 1 without one.
+func (t Tier) multiplier() decimal.Decimal {
+	if t.Multiplier.IsPositive() {
+		return t.Multiplier
+	}
+	return decimal.NewFromInt(1)
 }
 
 // Roundings of earned points.
@@ -33,14 +64,24 @@ var Roundings = []string{"floor", "round", "ceil"}
 
 // DefaultProgram is an organization's program until an admin sets one: inactive, 1 point per unit.
 func DefaultProgram(orgID uuid.UUID) Program {
-	return Program{OrgID: orgID, PointsPerUnit: decimal.NewFromInt(1), Rounding: "floor"}
+	return Program{OrgID: orgID, PointsPerUnit: decimal.NewFromInt(1), Rounding: "floor", Tiers: []Tier{}, TierWindowMonths: 12}
 }
 
 // Account is a customer's points.
 type Account struct {
 	CustomerID                                uuid.UUID
 	Balance, LifetimeEarned, LifetimeRedeemed int64
-	UpdatedAt                                 *time.Time
+	// Tier is the tier last recorded (tier changes are events); Status computes the current one.
+	Tier      string
+	UpdatedAt *time.Time
+}
+
+// Standing is where an account stands in the tiers now.
+type Standing struct {
+	Account
+	QualifyingPoints int64
+	Current          Tier
+	Next             *Tier
 }
 
 // Transaction types.
@@ -99,6 +140,10 @@ type Store interface {
 	Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error)
 	// Join returns a context in which other calls run in this store's transaction.
 	Join(ctx context.Context) context.Context
+	// QualifyingPoints sums a customer's points earned since a time: earnings not reversed, less
+	// the points refunds took back.
+	QualifyingPoints(ctx context.Context, orgID, customerID uuid.UUID, since time.Time) (int64, error)
+	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
 	RewardStore
 }
 
@@ -124,6 +169,29 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 	}
 	if p.MinRedemption < 0 {
 		bad.Add("min_redemption", "must not be negative")
+	}
+	if p.TierWindowMonths < 1 || p.TierWindowMonths > 120 {
+		bad.Add("tier_window_months", "must be from 1 to 120")
+	}
+	for i, t := range p.Tiers {
+		field := fmt.Sprintf("tiers[%d]", i)
+		if strings.TrimSpace(t.Name) == "" {
+			bad.Add(field+".name", "is required")
+		}
+		if i > 0 && t.QualifyingPoints <= p.Tiers[i-1].QualifyingPoints {
+			bad.Add(field+".qualifying_points", "must be above the previous tier's")
+		}
+		if t.QualifyingPoints < 0 {
+			bad.Add(field+".qualifying_points", "must not be negative")
+		}
+		if !t.Multiplier.IsPositive() {
+			bad.Add(field+".multiplier", "must be positive")
+		}
+		for _, other := range p.Tiers[:i] {
+			if other.Name == t.Name {
+				bad.Add(field+".name", "is given twice")
+			}
+		}
 	}
 	if err := bad.Err(); err != nil {
 		return Program{}, err
@@ -151,12 +219,29 @@ func (s *Service) customer(ctx context.Context, st Store, orgID, customerID uuid
 	return err
 }
 
-// Account returns a customer's account; a customer without transactions has an empty one.
-func (s *Service) Account(ctx context.Context, orgID, customerID uuid.UUID) (Account, error) {
+// Standing returns a customer's account with the tier its qualifying points reach now.
+func (s *Service) Standing(ctx context.Context, orgID, customerID uuid.UUID) (Standing, error) {
 	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
-		return Account{}, err
+		return Standing{}, err
 	}
-	return s.store.Account(ctx, orgID, customerID)
+	return s.standing(ctx, s.store, orgID, customerID, event.Now())
+}
+
+func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid.UUID, now time.Time) (Standing, error) {
+	program, err := st.Program(ctx, orgID)
+	if err != nil {
+		return Standing{}, err
+	}
+	account, err := st.Account(ctx, orgID, customerID)
+	if err != nil {
+		return Standing{}, err
+	}
+	q, err := st.QualifyingPoints(ctx, orgID, customerID, now.AddDate(0, -program.TierWindowMonths, 0))
+	if err != nil {
+		return Standing{}, err
+	}
+	current, next := program.TierFor(q)
+	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next}, nil
 }
 
 // Transactions lists a customer's ledger.
@@ -277,8 +362,11 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		ev := event.New(actor, "loyalty."+t.Type, "loyalty_transaction", t.ID)
 		ev.CustomerID = &customerID
 		ev.Data = map[string]any{"points": t.Points, "balance_after": t.BalanceAfter, "reason": t.Reason}
+		if err := tx.RecordEvent(ctx, ev); err != nil {
+			return err
+		}
 		created = true
-		return tx.RecordEvent(ctx, ev)
+		return s.retier(ctx, tx, actor, customerID, t.CreatedAt)
 	})
 	if errors.Is(err, ErrDuplicate) { // a concurrent request recorded it first
 		prior, perr := s.store.ByExternalID(ctx, actor.OrgID, e.ExternalID)
@@ -308,14 +396,18 @@ func PointsFor(p Program, amount decimal.Decimal) int64 {
 func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchaseID.String() }
 
 // EarnForPurchase awards the points of a purchase in the organization's currency while the
-// program is active. Keyed by the purchase, it never awards twice. In a context joined to the
+// program is active, with the multiplier of the customer's tier. Keyed by the purchase, it never awards twice. In a context joined to the
 // purchase's transaction, it commits or rolls back with the purchase.
 func (s *Service) EarnForPurchase(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount decimal.Decimal) error {
 	program, err := s.store.Program(ctx, actor.OrgID)
 	if err != nil || !program.Active {
 		return err
 	}
-	points := PointsFor(program, amount)
+	st, err := s.standing(ctx, s.store, actor.OrgID, customerID, event.Now())
+	if err != nil {
+		return err
+	}
+	points := PointsFor(program, amount.Mul(st.Current.multiplier()))
 	if points <= 0 {
 		return nil
 	}
@@ -356,4 +448,51 @@ func (s *Service) TakeBackForRefund(ctx context.Context, actor event.Actor, cust
 	_, _, err = s.Record(ctx, actor, customerID, Entry{Type: Adjust, Points: -take, Reason: reason,
 		ExternalID: fmt.Sprintf("purchase-refund:%s:%s", purchaseID, refundedAfter.String())})
 	return err
+}
+
+// retier records a change of the customer's tier (an event on the timeline) after a transaction
+// moved their qualifying points.
+func (s *Service) retier(ctx context.Context, tx Store, actor event.Actor, customerID uuid.UUID, now time.Time) error {
+	st, err := s.standing(ctx, tx, actor.OrgID, customerID, now)
+	if err != nil || st.Current.Name == st.Tier {
+		return err
+	}
+	if err := tx.SetTier(ctx, actor.OrgID, customerID, st.Current.Name); err != nil {
+		return err
+	}
+	ev := event.New(actor, "loyalty.tier_changed", "customer", customerID)
+	ev.Data = map[string]any{"from": st.Tier, "to": st.Current.Name, "qualifying_points": st.QualifyingPoints}
+	return tx.RecordEvent(ctx, ev)
+}
+
+// Simulation is what a purchase would earn, written nowhere.
+type Simulation struct {
+	Points     int64
+	Multiplier decimal.Decimal
+	TierBefore string
+	TierAfter  string
+	Active     bool
+}
+
+// Simulate tells what a purchase of amount (in the organization's currency) would earn the
+// customer now: the points with their tier's multiplier, and the tier they would reach.
+func (s *Service) Simulate(ctx context.Context, orgID, customerID uuid.UUID, amount decimal.Decimal) (Simulation, error) {
+	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+		return Simulation{}, err
+	}
+	program, err := s.store.Program(ctx, orgID)
+	if err != nil {
+		return Simulation{}, err
+	}
+	st, err := s.standing(ctx, s.store, orgID, customerID, event.Now())
+	if err != nil {
+		return Simulation{}, err
+	}
+	sim := Simulation{Multiplier: st.Current.multiplier(), TierBefore: st.Current.Name, TierAfter: st.Current.Name, Active: program.Active}
+	if program.Active {
+		sim.Points = PointsFor(program, amount.Mul(sim.Multiplier))
+		after, _ := program.TierFor(st.QualifyingPoints + sim.Points)
+		sim.TierAfter = after.Name
+	}
+	return sim, nil
 }

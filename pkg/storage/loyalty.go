@@ -33,12 +33,21 @@ func (s *LoyaltyStore) Tx(ctx context.Context, fn func(loyalty.Store) error) err
 }
 
 type programRow struct {
-	OrgID         uuid.UUID `gorm:"primaryKey"`
-	Active        bool
-	PointsPerUnit decimal.Decimal
-	Rounding      string
-	MinRedemption int64
-	UpdatedAt     time.Time
+	OrgID            uuid.UUID `gorm:"primaryKey"`
+	Active           bool
+	PointsPerUnit    decimal.Decimal
+	Rounding         string
+	MinRedemption    int64
+	Tiers            jsonValue[[]tierJSON]
+	TierWindowMonths int
+	UpdatedAt        time.Time
+}
+
+type tierJSON struct {
+	Name             string          `json:"name"`
+	QualifyingPoints int64           `json:"qualifying_points"`
+	Multiplier       decimal.Decimal `json:"multiplier"`
+	Benefits         string          `json:"benefits"`
 }
 
 func (programRow) TableName() string { return "loyalty_programs" }
@@ -53,13 +62,21 @@ func (s *LoyaltyStore) Program(ctx context.Context, orgID uuid.UUID) (loyalty.Pr
 	if err != nil {
 		return loyalty.Program{}, translate(err)
 	}
-	return loyalty.Program{OrgID: r.OrgID, Active: r.Active, PointsPerUnit: r.PointsPerUnit, Rounding: r.Rounding,
-		MinRedemption: r.MinRedemption, UpdatedAt: r.UpdatedAt.UTC()}, nil
+	p := loyalty.Program{OrgID: r.OrgID, Active: r.Active, PointsPerUnit: r.PointsPerUnit, Rounding: r.Rounding,
+		MinRedemption: r.MinRedemption, TierWindowMonths: r.TierWindowMonths, Tiers: []loyalty.Tier{}, UpdatedAt: r.UpdatedAt.UTC()}
+	for _, t := range r.Tiers.V {
+		p.Tiers = append(p.Tiers, loyalty.Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
+	}
+	return p, nil
 }
 
 // SaveProgram stores the program.
 func (s *LoyaltyStore) SaveProgram(ctx context.Context, p loyalty.Program) error {
-	r := programRow{OrgID: p.OrgID, Active: p.Active, PointsPerUnit: p.PointsPerUnit, Rounding: p.Rounding, MinRedemption: p.MinRedemption, UpdatedAt: p.UpdatedAt}
+	r := programRow{OrgID: p.OrgID, Active: p.Active, PointsPerUnit: p.PointsPerUnit, Rounding: p.Rounding, MinRedemption: p.MinRedemption,
+		TierWindowMonths: p.TierWindowMonths, Tiers: jsonValue[[]tierJSON]{V: []tierJSON{}}, UpdatedAt: p.UpdatedAt}
+	for _, t := range p.Tiers {
+		r.Tiers.V = append(r.Tiers.V, tierJSON{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
+	}
 	return translate(s.with(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error)
 }
 
@@ -69,6 +86,7 @@ type accountRow struct {
 	Balance          int64
 	LifetimeEarned   int64
 	LifetimeRedeemed int64
+	Tier             string
 	UpdatedAt        time.Time
 }
 
@@ -85,7 +103,24 @@ func (s *LoyaltyStore) Account(ctx context.Context, orgID, customerID uuid.UUID)
 		return loyalty.Account{}, translate(err)
 	}
 	at := r.UpdatedAt.UTC()
-	return loyalty.Account{CustomerID: customerID, Balance: r.Balance, LifetimeEarned: r.LifetimeEarned, LifetimeRedeemed: r.LifetimeRedeemed, UpdatedAt: &at}, nil
+	return loyalty.Account{CustomerID: customerID, Balance: r.Balance, LifetimeEarned: r.LifetimeEarned, LifetimeRedeemed: r.LifetimeRedeemed,
+		Tier: r.Tier, UpdatedAt: &at}, nil
+}
+
+// SetTier records the customer's tier.
+func (s *LoyaltyStore) SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error {
+	return translate(s.with(ctx).Model(&accountRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID).UpdateColumn("tier", tier).Error)
+}
+
+// QualifyingPoints sums what a customer earned since a time and kept: earnings not reversed,
+// less the points refunds took back.
+func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID, customerID uuid.UUID, since time.Time) (int64, error) {
+	var sum sql.NullInt64
+	err := s.with(ctx).Raw(`SELECT sum(points) FROM loyalty_transactions t
+		WHERE org_id = ? AND customer_id = ? AND created_at >= ?
+		  AND ((type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty_transactions r WHERE r.org_id = t.org_id AND r.reverses_id = t.id))
+		    OR (type = 'adjust' AND external_id LIKE 'purchase-refund:%'))`, orgID, customerID, since.UTC()).Row().Scan(&sum)
+	return sum.Int64, translate(err)
 }
 
 // Apply moves an account's balance in one conditional UPDATE: the row lock (PostgreSQL) or the
