@@ -85,7 +85,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		SignupOpen: !o.SignupClosed, BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, LoginRefill: time.Minute,
 		CacheTTL: 5 * time.Second,
 	})
-	points := loyalty.NewService(db.LoyaltyStore())
+	points := loyalty.NewService(db.LoyaltyStore(), o.Now)
 	e := api.New(api.Config{
 		Log:            slog.New(slog.DiscardHandler),
 		Registry:       prometheus.NewRegistry(),

@@ -30,7 +30,27 @@ type Program struct {
 	Tiers []Tier `json:"tiers" validate:"max=20,dive"`
 	// The rolling window of qualifying points; default 12.
 	TierWindowMonths int `json:"tier_window_months,omitempty" example:"12"`
+	// Months after which earned points expire, first in first out; null: never.
+	ExpiryMonths *int `json:"expiry_months" extensions:"x-nullable" example:"24"`
 } // @name LoyaltyProgram
+
+// Expiring is what expires soon.
+type Expiring struct {
+	In30Days int64 `json:"in_30_days"`
+	In60Days int64 `json:"in_60_days"`
+	In90Days int64 `json:"in_90_days"`
+} // @name ExpiringPoints
+
+// ExpireRequest runs the expiry now, or as of a time.
+type ExpireRequest struct {
+	AsOf *time.Time `json:"as_of,omitempty"`
+} // @name ExpireRequest
+
+// ExpireReport says what an expiry run did.
+type ExpireReport struct {
+	Customers int   `json:"customers"`
+	Points    int64 `json:"points"`
+} // @name ExpireReport
 
 // Tier is a level of the program.
 type Tier struct {
@@ -70,10 +90,12 @@ type Account struct {
 	LifetimeEarned   int64  `json:"lifetime_earned"`
 	LifetimeRedeemed int64  `json:"lifetime_redeemed"`
 	// The tier the qualifying points reach now ("" below the first tier).
-	Tier             string     `json:"tier"`
-	QualifyingPoints int64      `json:"qualifying_points"`
-	NextTier         *NextTier  `json:"next_tier" extensions:"x-nullable"`
-	UpdatedAt        *time.Time `json:"updated_at" extensions:"x-nullable"`
+	Tier             string    `json:"tier"`
+	QualifyingPoints int64     `json:"qualifying_points"`
+	NextTier         *NextTier `json:"next_tier" extensions:"x-nullable"`
+	// Points in lots that expire within 30, 60 and 90 days (cumulative).
+	Expiring  Expiring   `json:"expiring"`
+	UpdatedAt *time.Time `json:"updated_at" extensions:"x-nullable"`
 } // @name LoyaltyAccount
 
 // TransactionInput is a ledger entry a client asks for.
@@ -93,7 +115,7 @@ type TransactionInput struct {
 type Transaction struct {
 	ID           string    `json:"id" format:"uuid"`
 	CustomerID   string    `json:"customer_id" format:"uuid"`
-	Type         string    `json:"type" enums:"earn,redeem,adjust,reverse"`
+	Type         string    `json:"type" enums:"earn,redeem,adjust,reverse,expire"`
 	Points       int64     `json:"points" example:"-100"`
 	BalanceAfter int64     `json:"balance_after"`
 	Reason       string    `json:"reason"`
@@ -119,7 +141,7 @@ func toTransaction(t loyalty.Transaction) Transaction {
 
 func toProgram(p loyalty.Program) Program {
 	out := Program{Active: p.Active, PointsPerUnit: p.PointsPerUnit.String(), Rounding: p.Rounding, MinRedemption: p.MinRedemption,
-		Tiers: make([]Tier, len(p.Tiers)), TierWindowMonths: p.TierWindowMonths}
+		Tiers: make([]Tier, len(p.Tiers)), TierWindowMonths: p.TierWindowMonths, ExpiryMonths: p.ExpiryMonths}
 	for i, t := range p.Tiers {
 		out.Tiers[i] = Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier.String(), Benefits: t.Benefits}
 	}
@@ -135,6 +157,7 @@ func Register(g web.Routes, svc *loyalty.Service) {
 	g.PUT("/loyalty/program", h.putProgram, mid.Require(auth.LoyaltyAdmin))
 	g.GET("/customers/:id/loyalty", h.account, mid.Require(auth.LoyaltyRead))
 	g.POST("/loyalty/simulate", h.simulate, mid.Require(auth.LoyaltyRead))
+	g.POST("/loyalty/expire", h.expire, mid.Require(auth.LoyaltyAdmin))
 	g.GET("/customers/:id/loyalty/transactions", h.transactions, mid.Require(auth.LoyaltyRead))
 	g.POST("/customers/:id/loyalty/transactions", h.record, mid.Require(auth.LoyaltyWrite))
 	g.GET("/loyalty/rewards", h.listRewards, mid.Require(auth.LoyaltyRead))
@@ -182,7 +205,7 @@ func (h handlers) putProgram(c echo.Context) error {
 	}
 	rate, _ := decimal.NewFromString(req.PointsPerUnit) // validated
 	in := loyalty.Program{Active: req.Active, PointsPerUnit: rate, Rounding: req.Rounding, MinRedemption: req.MinRedemption,
-		TierWindowMonths: req.TierWindowMonths, Tiers: make([]loyalty.Tier, len(req.Tiers))}
+		TierWindowMonths: req.TierWindowMonths, ExpiryMonths: req.ExpiryMonths, Tiers: make([]loyalty.Tier, len(req.Tiers))}
 	if in.TierWindowMonths == 0 {
 		in.TierWindowMonths = 12
 	}
@@ -217,7 +240,8 @@ func (h handlers) account(c echo.Context) error {
 		return err
 	}
 	out := Account{CustomerID: id.String(), Balance: st.Balance, LifetimeEarned: st.LifetimeEarned, LifetimeRedeemed: st.LifetimeRedeemed,
-		Tier: st.Current.Name, QualifyingPoints: st.QualifyingPoints, UpdatedAt: st.UpdatedAt}
+		Tier: st.Current.Name, QualifyingPoints: st.QualifyingPoints, UpdatedAt: st.UpdatedAt,
+		Expiring: Expiring{In30Days: st.Expiring[0], In60Days: st.Expiring[1], In90Days: st.Expiring[2]}}
 	if st.Next != nil {
 		out.NextTier = &NextTier{Name: st.Next.Name, PointsToGo: st.Next.QualifyingPoints - st.QualifyingPoints}
 	}
@@ -258,7 +282,9 @@ func (h handlers) transactions(c echo.Context) error {
 //
 //	@Summary		Append to a customer's points ledger
 //	@Description	earn (by hand, with a reason), redeem, adjust (admins; signed points, a reason), or reverse an
-//	@Description	earlier transaction (once). The balance never goes below zero, however many requests race:
+//	@Description	earlier transaction (once). Lines that add points are lots that expire after the program's
+//	@Description	expiry_months; lines that take points use the lots expiring soonest first.
+//	@Description	The balance never goes below zero, however many requests race:
 //	@Description	an entry that would take it there answers 422 and writes nothing. Transactions are never
 //	@Description	edited or deleted. An external_id recorded before answers 200 with that transaction.
 //	@Tags			loyalty
@@ -328,4 +354,34 @@ func (h handlers) simulate(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, Simulation{Active: sim.Active, Points: sim.Points, Multiplier: sim.Multiplier.String(),
 		TierBefore: sim.TierBefore, TierAfter: sim.TierAfter})
+}
+
+// expire godoc
+//
+//	@Summary		Expire points now (admins)
+//	@Description	Expires what the organization's lots have left past their expiry, as of as_of (default now):
+//	@Description	one expire line per customer. The service also runs this hourly for every organization, one
+//	@Description	instance at a time. Running it again for the same moment expires nothing more.
+//	@Tags			loyalty
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		ExpireRequest	true	"When"
+//	@Success		200		{object}	ExpireReport
+//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/loyalty/expire [post]
+func (h handlers) expire(c echo.Context) error {
+	var req ExpireRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	var asOf time.Time // now
+	if req.AsOf != nil {
+		asOf = *req.AsOf
+	}
+	r, err := h.svc.Expire(c.Request().Context(), mid.Principal(c).Actor(), asOf)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ExpireReport{Customers: r.Customers, Points: r.Points})
 }

@@ -113,7 +113,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		collectors.NewDBStatsCollector(db.SQL(), "rapport"))
 	idem := db.IdempotencyStore()
 
-	points := loyalty.NewService(db.LoyaltyStore())
+	points := loyalty.NewService(db.LoyaltyStore(), event.Now)
 	e := api.New(api.Config{
 		Log:            log,
 		Registry:       registry,
@@ -141,6 +141,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		IdleTimeout:       2 * time.Minute,
 	}
 	go purgeIdempotencyKeys(ctx, idem, log)
+	go expirePoints(ctx, db, points, log)
 
 	errc := make(chan error, 1)
 	go func() {
@@ -189,6 +190,31 @@ func healthcheck(ctx context.Context, addr string) error {
 		return fmt.Errorf("healthz answered %d", res.StatusCode)
 	}
 	return nil
+}
+
+// expirePoints expires due loyalty points hourly, one instance at a time.
+func expirePoints(ctx context.Context, db *storage.DB, points *loyalty.Service, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		var report loyalty.ExpireReport
+		ran, err := db.Exclusively(ctx, "loyalty-expiry", func(ctx context.Context) error {
+			var err error
+			report, err = points.ExpireDue(ctx)
+			return err
+		})
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("expire loyalty points", "error", err)
+		case ran && report.Points > 0:
+			log.Info("expired loyalty points", "customers", report.Customers, "points", report.Points)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // purgeIdempotencyKeys deletes expired idempotency records hourly.

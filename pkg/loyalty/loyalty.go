@@ -29,7 +29,9 @@ type Program struct {
 	// (earned over the last TierWindowMonths) reach.
 	Tiers            []Tier
 	TierWindowMonths int
-	UpdatedAt        time.Time
+	// ExpiryMonths is how long earned points last; nil: they never expire.
+	ExpiryMonths *int
+	UpdatedAt    time.Time
 }
 
 // Tier is a level of the program.
@@ -82,14 +84,17 @@ type Standing struct {
 	QualifyingPoints int64
 	Current          Tier
 	Next             *Tier
+	// Expiring is what expires within 30, 60 and 90 days.
+	Expiring [3]int64
 }
 
-// Transaction types.
+// Transaction types; expire is written by the expiry alone.
 const (
 	Earn    = "earn"
 	Redeem  = "redeem"
 	Adjust  = "adjust"
 	Reverse = "reverse"
+	Expire  = "expire"
 )
 
 // Types lists the types a client may post.
@@ -108,6 +113,9 @@ type Transaction struct {
 	ReversesID   *uuid.UUID
 	Actor        event.Actor
 	CreatedAt    time.Time
+	// A line that adds points is a lot: what remains of it, and when that expires.
+	Remaining int64
+	ExpiresAt *time.Time
 }
 
 // Errors.
@@ -143,15 +151,27 @@ type Store interface {
 	// QualifyingPoints sums a customer's points earned since a time: earnings not reversed, less
 	// the points refunds took back.
 	QualifyingPoints(ctx context.Context, orgID, customerID uuid.UUID, since time.Time) (int64, error)
+	// ConsumeLots takes points from a customer's lots, the lot prefer first, then those expiring
+	// soonest (never-expiring last), oldest first.
+	ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error
+	// ExpiringBy sums a customer's points in lots that expire by each of the times.
+	ExpiringBy(ctx context.Context, orgID, customerID uuid.UUID, by []time.Time) ([]int64, error)
+	// ExpiredLots returns the lots with points left that expired by asOf, and empties them.
+	ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error)
+	// OrgsWithExpiredLots lists the organizations that have points to expire by asOf.
+	OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error)
 	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
 	RewardStore
 }
 
 // Service runs the program and the ledger.
-type Service struct{ store Store }
+type Service struct {
+	store Store
+	now   func() time.Time
+}
 
-// NewService returns the loyalty service.
-func NewService(store Store) *Service { return &Service{store: store} }
+// NewService returns the loyalty service; now is its clock (event.Now in production).
+func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
 
 // Program returns the organization's program.
 func (s *Service) Program(ctx context.Context, orgID uuid.UUID) (Program, error) {
@@ -169,6 +189,9 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 	}
 	if p.MinRedemption < 0 {
 		bad.Add("min_redemption", "must not be negative")
+	}
+	if p.ExpiryMonths != nil && (*p.ExpiryMonths < 1 || *p.ExpiryMonths > 120) {
+		bad.Add("expiry_months", "must be from 1 to 120, or null for points that never expire")
 	}
 	if p.TierWindowMonths < 1 || p.TierWindowMonths > 120 {
 		bad.Add("tier_window_months", "must be from 1 to 120")
@@ -196,7 +219,7 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 	if err := bad.Err(); err != nil {
 		return Program{}, err
 	}
-	p.OrgID, p.UpdatedAt = actor.OrgID, event.Now()
+	p.OrgID, p.UpdatedAt = actor.OrgID, s.now()
 	err := s.store.Tx(ctx, func(tx Store) error {
 		if err := tx.SaveProgram(ctx, p); err != nil {
 			return err
@@ -224,7 +247,7 @@ func (s *Service) Standing(ctx context.Context, orgID, customerID uuid.UUID) (St
 	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
 		return Standing{}, err
 	}
-	return s.standing(ctx, s.store, orgID, customerID, event.Now())
+	return s.standing(ctx, s.store, orgID, customerID, s.now())
 }
 
 func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid.UUID, now time.Time) (Standing, error) {
@@ -241,7 +264,11 @@ func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid
 		return Standing{}, err
 	}
 	current, next := program.TierFor(q)
-	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next}, nil
+	expiring, err := st.ExpiringBy(ctx, orgID, customerID, []time.Time{now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90)})
+	if err != nil {
+		return Standing{}, err
+	}
+	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next, Expiring: [3]int64(expiring)}, nil
 }
 
 // Transactions lists a customer's ledger.
@@ -307,18 +334,18 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 				return err
 			}
 		}
-		now := event.Now()
+		now := s.now()
 		t = Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, Type: e.Type, Points: e.Points,
 			Reason: e.Reason, ExternalID: e.ExternalID, ReversesID: e.ReversesID, Actor: actor, CreatedAt: now}
+		program, err := tx.Program(ctx, actor.OrgID)
+		if err != nil {
+			return err
+		}
 		var earned, redeemed int64
 		switch e.Type {
 		case Earn:
 			earned = e.Points
 		case Redeem:
-			program, err := tx.Program(ctx, actor.OrgID)
-			if err != nil {
-				return err
-			}
 			if e.Points < program.MinRedemption {
 				return apperr.Invalid(apperr.FieldError{Field: "points", Message: fmt.Sprintf("must be at least the program's minimum redemption, %d", program.MinRedemption)})
 			}
@@ -355,7 +382,16 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		}
 		// Stamped after Apply, which queues racing entries on the account: the ledger's order is the
 		// order the balance moved in.
-		t.ID, t.CreatedAt, t.BalanceAfter = uuid.Must(uuid.NewV7()), event.Now(), balance
+		t.ID, t.CreatedAt, t.BalanceAfter = uuid.Must(uuid.NewV7()), s.now(), balance
+		if t.Points > 0 {
+			t.Remaining = t.Points
+			if program.ExpiryMonths != nil {
+				at := t.CreatedAt.AddDate(0, *program.ExpiryMonths, 0)
+				t.ExpiresAt = &at
+			}
+		} else if err := tx.ConsumeLots(ctx, actor.OrgID, customerID, -t.Points, t.ReversesID); err != nil {
+			return err
+		}
 		if err := tx.Insert(ctx, t); err != nil {
 			return err
 		}
@@ -403,7 +439,7 @@ func (s *Service) EarnForPurchase(ctx context.Context, actor event.Actor, custom
 	if err != nil || !program.Active {
 		return err
 	}
-	st, err := s.standing(ctx, s.store, actor.OrgID, customerID, event.Now())
+	st, err := s.standing(ctx, s.store, actor.OrgID, customerID, s.now())
 	if err != nil {
 		return err
 	}
@@ -484,7 +520,7 @@ func (s *Service) Simulate(ctx context.Context, orgID, customerID uuid.UUID, amo
 	if err != nil {
 		return Simulation{}, err
 	}
-	st, err := s.standing(ctx, s.store, orgID, customerID, event.Now())
+	st, err := s.standing(ctx, s.store, orgID, customerID, s.now())
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -495,4 +531,74 @@ func (s *Service) Simulate(ctx context.Context, orgID, customerID uuid.UUID, amo
 		sim.TierAfter = after.Name
 	}
 	return sim, nil
+}
+
+// ExpireReport says what an expiry run did.
+type ExpireReport struct {
+	Customers int
+	Points    int64
+}
+
+// Expire expires the points of the organization's lots that expired by asOf (now when zero): one
+// expire line per customer, for what their expired lots had left. Running it again for the same
+// asOf does nothing.
+func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time) (ExpireReport, error) {
+	if asOf.IsZero() {
+		asOf = s.now()
+	}
+	var report ExpireReport
+	err := s.store.Tx(ctx, func(tx Store) error {
+		expired, err := tx.ExpiredLots(ctx, actor.OrgID, asOf)
+		if err != nil {
+			return err
+		}
+		ids := make([]uuid.UUID, 0, len(expired))
+		for id := range expired {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+		for _, customerID := range ids {
+			points := expired[customerID]
+			now := s.now()
+			balance, err := tx.Apply(ctx, actor.OrgID, customerID, -points, 0, 0, now)
+			if err != nil {
+				return fmt.Errorf("expire %d points of %s: %w", points, customerID, err)
+			}
+			t := Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, Type: Expire, Points: -points,
+				BalanceAfter: balance, Reason: "points earned until " + asOf.UTC().Format(time.DateOnly) + " expired", Actor: actor, CreatedAt: now}
+			if err := tx.Insert(ctx, t); err != nil {
+				return err
+			}
+			ev := event.New(actor, "loyalty.expire", "loyalty_transaction", t.ID)
+			ev.CustomerID = &customerID
+			ev.Data = map[string]any{"points": t.Points, "balance_after": balance}
+			if err := tx.RecordEvent(ctx, ev); err != nil {
+				return err
+			}
+			report.Customers, report.Points = report.Customers+1, report.Points+points
+		}
+		return nil
+	})
+	if err != nil {
+		return ExpireReport{}, fmt.Errorf("expire points: %w", err)
+	}
+	return report, nil
+}
+
+// ExpireDue expires what is due in every organization, as the system; the scheduled run.
+func (s *Service) ExpireDue(ctx context.Context) (ExpireReport, error) {
+	now := s.now()
+	orgs, err := s.store.OrgsWithExpiredLots(ctx, now)
+	if err != nil {
+		return ExpireReport{}, err
+	}
+	var total ExpireReport
+	for _, org := range orgs {
+		r, err := s.Expire(ctx, event.Actor{OrgID: org, Kind: event.ActorSystem}, now)
+		if err != nil {
+			return total, err
+		}
+		total.Customers, total.Points = total.Customers+r.Customers, total.Points+r.Points
+	}
+	return total, nil
 }

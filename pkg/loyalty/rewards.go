@@ -103,7 +103,7 @@ func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in Reward
 	if err := checkReward(in); err != nil {
 		return Reward{}, err
 	}
-	now := event.Now()
+	now := s.now()
 	r := Reward{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
 		CostPoints: in.CostPoints, Stock: in.Stock, Active: in.Active, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err := s.store.Tx(ctx, func(tx Store) error {
@@ -133,7 +133,7 @@ func (s *Service) UpdateReward(ctx context.Context, actor event.Actor, id uuid.U
 		}
 		prev := r.Version
 		r.Name, r.Description, r.CostPoints, r.Stock, r.Active = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.CostPoints, in.Stock, in.Active
-		r.Version, r.UpdatedAt = r.Version+1, event.Now()
+		r.Version, r.UpdatedAt = r.Version+1, s.now()
 		if err := tx.UpdateReward(ctx, r, prev); err != nil {
 			return err
 		}
@@ -204,7 +204,7 @@ func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rew
 			return err
 		}
 		red = Redemption{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, RewardID: rewardID, Code: newCode(),
-			Points: reward.CostPoints, Status: RedemptionActive, TransactionID: t.ID, CreatedAt: event.Now()}
+			Points: reward.CostPoints, Status: RedemptionActive, TransactionID: t.ID, CreatedAt: s.now()}
 		if err := tx.InsertRedemption(ctx, red); err != nil {
 			return err
 		}
@@ -234,7 +234,7 @@ func (s *Service) CancelRedemption(ctx context.Context, actor event.Actor, custo
 		if err != nil {
 			return err
 		}
-		now := event.Now()
+		now := s.now()
 		r.Status, r.CancelTransactionID, r.CancelledAt = RedemptionCancelled, &t.ID, &now
 		if ok, err := tx.CancelRedemption(ctx, r); err != nil {
 			return err

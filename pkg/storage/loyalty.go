@@ -40,6 +40,7 @@ type programRow struct {
 	MinRedemption    int64
 	Tiers            jsonValue[[]tierJSON]
 	TierWindowMonths int
+	ExpiryMonths     *int
 	UpdatedAt        time.Time
 }
 
@@ -63,7 +64,7 @@ func (s *LoyaltyStore) Program(ctx context.Context, orgID uuid.UUID) (loyalty.Pr
 		return loyalty.Program{}, translate(err)
 	}
 	p := loyalty.Program{OrgID: r.OrgID, Active: r.Active, PointsPerUnit: r.PointsPerUnit, Rounding: r.Rounding,
-		MinRedemption: r.MinRedemption, TierWindowMonths: r.TierWindowMonths, Tiers: []loyalty.Tier{}, UpdatedAt: r.UpdatedAt.UTC()}
+		MinRedemption: r.MinRedemption, TierWindowMonths: r.TierWindowMonths, ExpiryMonths: r.ExpiryMonths, Tiers: []loyalty.Tier{}, UpdatedAt: r.UpdatedAt.UTC()}
 	for _, t := range r.Tiers.V {
 		p.Tiers = append(p.Tiers, loyalty.Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
 	}
@@ -73,7 +74,7 @@ func (s *LoyaltyStore) Program(ctx context.Context, orgID uuid.UUID) (loyalty.Pr
 // SaveProgram stores the program.
 func (s *LoyaltyStore) SaveProgram(ctx context.Context, p loyalty.Program) error {
 	r := programRow{OrgID: p.OrgID, Active: p.Active, PointsPerUnit: p.PointsPerUnit, Rounding: p.Rounding, MinRedemption: p.MinRedemption,
-		TierWindowMonths: p.TierWindowMonths, Tiers: jsonValue[[]tierJSON]{V: []tierJSON{}}, UpdatedAt: p.UpdatedAt}
+		TierWindowMonths: p.TierWindowMonths, ExpiryMonths: p.ExpiryMonths, Tiers: jsonValue[[]tierJSON]{V: []tierJSON{}}, UpdatedAt: p.UpdatedAt}
 	for _, t := range p.Tiers {
 		r.Tiers.V = append(r.Tiers.V, tierJSON{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
 	}
@@ -154,6 +155,8 @@ type ledgerRow struct {
 	ActorType    string
 	ActorID      uuid.UUID
 	CreatedAt    time.Time
+	Remaining    int64
+	ExpiresAt    *time.Time
 }
 
 func (ledgerRow) TableName() string { return "loyalty_transactions" }
@@ -161,13 +164,15 @@ func (ledgerRow) TableName() string { return "loyalty_transactions" }
 func (r ledgerRow) toTransaction() loyalty.Transaction {
 	return loyalty.Transaction{ID: r.ID, OrgID: r.OrgID, CustomerID: r.CustomerID, Type: r.Type, Points: r.Points,
 		BalanceAfter: r.BalanceAfter, Reason: r.Reason, ExternalID: deref(r.ExternalID), ReversesID: r.ReversesID,
-		Actor: event.Actor{OrgID: r.OrgID, Kind: r.ActorType, ID: r.ActorID}, CreatedAt: r.CreatedAt.UTC()}
+		Actor: event.Actor{OrgID: r.OrgID, Kind: r.ActorType, ID: r.ActorID}, CreatedAt: r.CreatedAt.UTC(), Remaining: r.Remaining,
+		ExpiresAt: utcPtr(r.ExpiresAt)}
 }
 
 // Insert appends a transaction.
 func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error {
 	row := ledgerRow{OrgID: t.OrgID, ID: t.ID, CustomerID: t.CustomerID, Type: t.Type, Points: t.Points, BalanceAfter: t.BalanceAfter,
-		Reason: t.Reason, ExternalID: nullable(t.ExternalID), ReversesID: t.ReversesID, ActorType: t.Actor.Kind, ActorID: t.Actor.ID, CreatedAt: t.CreatedAt}
+		Reason: t.Reason, ExternalID: nullable(t.ExternalID), ReversesID: t.ReversesID, ActorType: t.Actor.Kind, ActorID: t.Actor.ID, CreatedAt: t.CreatedAt,
+		Remaining: t.Remaining, ExpiresAt: utcPtr(t.ExpiresAt)}
 	err := s.with(ctx).Create(&row).Error
 	if name, ok := uniqueViolation(err); ok {
 		if strings.Contains(name, "reverses") {
@@ -348,4 +353,78 @@ var redemptionSortKeys = map[string]sortKey[redemptionRow]{
 func (s *LoyaltyStore) Redemptions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[loyalty.Redemption], error) {
 	q := s.with(ctx).Model(&redemptionRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID)
 	return keysetPage(q, p, redemptionSortKeys, func(r redemptionRow) uuid.UUID { return r.ID }, gormScan[redemptionRow](q), redemptionRow.toRedemption)
+}
+
+// ConsumeLots takes points from a customer's lots: the preferred one first, then those expiring
+// soonest (never-expiring last), oldest first. Accounts from before lots existed may have fewer
+// points in lots than in their balance; then it takes what there is.
+func (s *LoyaltyStore) ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error {
+	var lots []ledgerRow
+	preferred := uuid.Nil
+	if prefer != nil {
+		preferred = *prefer
+	}
+	order := clause.OrderBy{Expression: clause.Expr{
+		SQL:  "CASE WHEN id = ? THEN 0 ELSE 1 END, CASE WHEN expires_at IS NULL THEN 1 ELSE 0 END, expires_at, created_at, id",
+		Vars: []any{preferred}}}
+	err := s.with(ctx).Select("org_id, id, remaining").Where("org_id = ? AND customer_id = ? AND remaining > 0", orgID, customerID).
+		Order(order).Find(&lots).Error
+	if err != nil {
+		return translate(err)
+	}
+	for _, lot := range lots {
+		if points == 0 {
+			break
+		}
+		take := min(points, lot.Remaining)
+		if err := s.with(ctx).Model(&ledgerRow{}).Where("org_id = ? AND id = ?", orgID, lot.ID).
+			UpdateColumn("remaining", lot.Remaining-take).Error; err != nil {
+			return translate(err)
+		}
+		points -= take
+	}
+	return nil
+}
+
+// ExpiringBy sums a customer's points in lots that expire by each of the times.
+func (s *LoyaltyStore) ExpiringBy(ctx context.Context, orgID, customerID uuid.UUID, by []time.Time) ([]int64, error) {
+	out := make([]int64, len(by))
+	for i, t := range by {
+		var sum sql.NullInt64
+		err := s.with(ctx).Model(&ledgerRow{}).Select("sum(remaining)").
+			Where("org_id = ? AND customer_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", orgID, customerID, t.UTC()).
+			Row().Scan(&sum)
+		if err != nil {
+			return nil, translate(err)
+		}
+		out[i] = sum.Int64
+	}
+	return out, nil
+}
+
+// ExpiredLots empties the lots that expired by asOf and returns, per customer, what they had left.
+func (s *LoyaltyStore) ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error) {
+	var lots []ledgerRow
+	scope := func() *gorm.DB {
+		return s.with(ctx).Model(&ledgerRow{}).Where("org_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", orgID, asOf.UTC())
+	}
+	if err := scope().Select("customer_id, remaining").Find(&lots).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := map[uuid.UUID]int64{}
+	for _, l := range lots {
+		out[l.CustomerID] += l.Remaining
+	}
+	if err := scope().UpdateColumn("remaining", 0).Error; err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// OrgsWithExpiredLots lists the organizations with points to expire by asOf.
+func (s *LoyaltyStore) OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error) {
+	var orgs []uuid.UUID
+	err := s.with(ctx).Model(&ledgerRow{}).Distinct("org_id").
+		Where("remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", asOf.UTC()).Pluck("org_id", &orgs).Error
+	return orgs, translate(err)
 }
