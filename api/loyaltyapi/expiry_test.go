@@ -1,12 +1,14 @@
 package loyaltyapi_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rapportcrm/rapport/api/apitest"
+	"github.com/rapportcrm/rapport/pkg/loyalty"
 )
 
 type clock struct {
@@ -73,4 +75,31 @@ func TestExpiryFIFO(t *testing.T) {
 	}
 	agent := env.AddUser(t, s, "agent@shop.example", "agent")
 	do(t, env, agent.Access, "POST", "/v1/loyalty/expire", map[string]any{}, 403)
+}
+
+// TestTimeDrivenDowngrade: when earnings leave the tier window, the scheduled run records the
+// downgrade although the customer did nothing.
+func TestTimeDrivenDowngrade(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	env := apitest.NewWith(t, apitest.Options{Now: clk.now})
+	s := env.Signup(t, "Shop")
+	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "tier_window_months": 1,
+		"tiers": []any{map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}}}, 200)
+	do(t, env, s.Access, "POST", "/v1/customers/"+c+"/loyalty/transactions", map[string]any{"type": "earn", "points": 150, "reason": "x"}, 201)
+	svc := loyalty.NewService(env.DB.LoyaltyStore(), clk.now)
+	if n, err := svc.RetierDue(context.Background()); err != nil || n != 0 {
+		t.Fatalf("nothing left the window yet: %d %v", n, err)
+	}
+	clk.add(31*24*time.Hour + time.Hour)
+	if n, err := svc.RetierDue(context.Background()); err != nil || n != 1 {
+		t.Fatalf("the earning left the window: %d %v", n, err)
+	}
+	tl := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
+	if len(tl) != 2 || fmt.Sprint(tl[0].(map[string]any)["data"].(map[string]any)["from"]) != "Silver" || tl[0].(map[string]any)["actor"].(map[string]any)["type"] != "system" {
+		t.Fatalf("tier changes: %v", tl)
+	}
+	if a := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200); a["tier"] != "" || a["balance"] != float64(150) {
+		t.Fatalf("account: %v", a)
+	}
 }

@@ -214,10 +214,14 @@ func TestTiers(t *testing.T) {
 	if a["tier"] != "Gold" || a["balance"] != float64(370) || a["next_tier"] != nil {
 		t.Fatalf("after Gold: %v", a)
 	}
+	do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Platinum", "active": true}, 422)
+	lounge := do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Gold", "active": true}, 201)["id"]
+	do(t, env, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 201)
 	do(t, env, s.Access, "POST", "/v1/purchases/"+big+"/refund", map[string]any{}, 200) // takes back 100: 270 qualifying
 	if a = account(); a["tier"] != "Silver" || a["qualifying_points"] != float64(270) {
 		t.Fatalf("after the refund: %v", a)
 	}
+	do(t, env, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 422) // Gold only
 	tl := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
 	var moves []string
 	for _, it := range tl {

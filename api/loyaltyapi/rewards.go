@@ -19,8 +19,10 @@ type RewardInput struct {
 	Description string `json:"description,omitempty" validate:"max=5000"`
 	CostPoints  int64  `json:"cost_points" example:"250"`
 	// What is left to give; absent or null for unlimited.
-	Stock  *int64 `json:"stock,omitempty" example:"100"`
-	Active bool   `json:"active"`
+	Stock *int64 `json:"stock,omitempty" example:"100"`
+	// A tier of the program: the reward is for its customers and those above; empty for everyone.
+	MinTier string `json:"min_tier,omitempty" validate:"max=100" example:"Gold"`
+	Active  bool   `json:"active"`
 } // @name RewardInput
 
 // Reward is an item of the catalogue.
@@ -30,6 +32,7 @@ type Reward struct {
 	Description string    `json:"description"`
 	CostPoints  int64     `json:"cost_points"`
 	Stock       *int64    `json:"stock" extensions:"x-nullable"`
+	MinTier     string    `json:"min_tier"`
 	Active      bool      `json:"active"`
 	Version     int64     `json:"version"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -57,7 +60,7 @@ type Redemption struct {
 } // @name Redemption
 
 func toReward(r loyalty.Reward) Reward {
-	return Reward{ID: r.ID.String(), Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock, Active: r.Active,
+	return Reward{ID: r.ID.String(), Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock, MinTier: r.MinTier, Active: r.Active,
 		Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
@@ -72,7 +75,7 @@ func toRedemption(r loyalty.Redemption) Redemption {
 }
 
 func (in RewardInput) toDomain() loyalty.RewardInput {
-	return loyalty.RewardInput{Name: in.Name, Description: in.Description, CostPoints: in.CostPoints, Stock: in.Stock, Active: in.Active}
+	return loyalty.RewardInput{Name: in.Name, Description: in.Description, CostPoints: in.CostPoints, Stock: in.Stock, MinTier: in.MinTier, Active: in.Active}
 }
 
 // listRewards godoc
@@ -180,7 +183,8 @@ func (h handlers) putReward(c echo.Context) error {
 // redeem godoc
 //
 //	@Summary		Redeem a reward for a customer
-//	@Description	Atomically checks the reward is active and in stock, takes its cost from the balance, takes
+//	@Description	Atomically checks the reward is active, in stock and within the customer's tier (min_tier),
+//	@Description	takes its cost from the balance, takes
 //	@Description	one from its stock and issues a unique code. Out of stock or not enough points answers 422
 //	@Description	and nothing changes.
 //	@Tags			loyalty

@@ -192,7 +192,8 @@ func healthcheck(ctx context.Context, addr string) error {
 	return nil
 }
 
-// expirePoints expires due loyalty points hourly, one instance at a time.
+// expirePoints expires due loyalty points and re-checks tiers whose points left their window,
+// hourly, one instance at a time.
 func expirePoints(ctx context.Context, db *storage.DB, points *loyalty.Service, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
@@ -200,7 +201,10 @@ func expirePoints(ctx context.Context, db *storage.DB, points *loyalty.Service, 
 		var report loyalty.ExpireReport
 		ran, err := db.Exclusively(ctx, "loyalty-expiry", func(ctx context.Context) error {
 			var err error
-			report, err = points.ExpireDue(ctx)
+			if report, err = points.ExpireDue(ctx); err != nil {
+				return err
+			}
+			_, err = points.RetierDue(ctx)
 			return err
 		})
 		switch {

@@ -160,6 +160,10 @@ type Store interface {
 	ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error)
 	// OrgsWithExpiredLots lists the organizations that have points to expire by asOf.
 	OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error)
+	// TieredPrograms returns the programs that have tiers.
+	TieredPrograms(ctx context.Context) ([]Program, error)
+	// EarnedBetween lists the customers of an organization with earnings made in [from, to).
+	EarnedBetween(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]uuid.UUID, error)
 	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
 	RewardStore
 }
@@ -601,4 +605,31 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireReport, error) {
 		total.Customers, total.Points = total.Customers+r.Customers, total.Points+r.Points
 	}
 	return total, nil
+}
+
+// RetierDue re-checks the tiers of customers whose earnings left their program's window in the
+// last day, so that a downgrade that comes only from time passing is recorded (the scheduled
+// run, hourly: the day's overlap makes a missed run harmless).
+func (s *Service) RetierDue(ctx context.Context) (int, error) {
+	programs, err := s.store.TieredPrograms(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now, moved := s.now(), 0
+	for _, p := range programs {
+		edge := now.AddDate(0, -p.TierWindowMonths, 0)
+		customers, err := s.store.EarnedBetween(ctx, p.OrgID, edge.Add(-24*time.Hour), edge)
+		if err != nil {
+			return moved, err
+		}
+		actor := event.Actor{OrgID: p.OrgID, Kind: event.ActorSystem}
+		for _, c := range customers {
+			err := s.store.Tx(ctx, func(tx Store) error { return s.retier(ctx, tx, actor, c, now) })
+			if err != nil {
+				return moved, err
+			}
+			moved++
+		}
+	}
+	return moved, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,9 @@ type Reward struct {
 	Description string
 	CostPoints  int64
 	// Stock is what is left; nil means unlimited.
-	Stock     *int64
+	Stock *int64
+	// MinTier keeps the reward for customers of that tier and above; "" for everyone.
+	MinTier   string
 	Active    bool
 	Version   int64
 	CreatedAt time.Time
@@ -81,11 +84,15 @@ type RewardInput struct {
 	Name, Description string
 	CostPoints        int64
 	Stock             *int64
+	MinTier           string
 	Active            bool
 }
 
-func checkReward(in RewardInput) error {
+func checkReward(in RewardInput, program Program) error {
 	var bad apperr.Fields
+	if in.MinTier != "" && !slices.ContainsFunc(program.Tiers, func(t Tier) bool { return t.Name == in.MinTier }) {
+		bad.Add("min_tier", "must be a tier of the program")
+	}
 	if strings.TrimSpace(in.Name) == "" {
 		bad.Add("name", "is required")
 	}
@@ -100,13 +107,17 @@ func checkReward(in RewardInput) error {
 
 // CreateReward adds a reward to the catalogue.
 func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in RewardInput) (Reward, error) {
-	if err := checkReward(in); err != nil {
+	program, err := s.store.Program(ctx, actor.OrgID)
+	if err != nil {
+		return Reward{}, err
+	}
+	if err := checkReward(in, program); err != nil {
 		return Reward{}, err
 	}
 	now := s.now()
 	r := Reward{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
-		CostPoints: in.CostPoints, Stock: in.Stock, Active: in.Active, Version: 1, CreatedAt: now, UpdatedAt: now}
-	err := s.store.Tx(ctx, func(tx Store) error {
+		CostPoints: in.CostPoints, Stock: in.Stock, MinTier: in.MinTier, Active: in.Active, Version: 1, CreatedAt: now, UpdatedAt: now}
+	err = s.store.Tx(ctx, func(tx Store) error {
 		if err := tx.InsertReward(ctx, r); err != nil {
 			return err
 		}
@@ -122,17 +133,21 @@ func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in Reward
 
 // UpdateReward replaces a reward's writable fields.
 func (s *Service) UpdateReward(ctx context.Context, actor event.Actor, id uuid.UUID, in RewardInput) (Reward, error) {
-	if err := checkReward(in); err != nil {
+	program, err := s.store.Program(ctx, actor.OrgID)
+	if err != nil {
+		return Reward{}, err
+	}
+	if err := checkReward(in, program); err != nil {
 		return Reward{}, err
 	}
 	var updated Reward
-	err := s.store.Tx(ctx, func(tx Store) error {
+	err = s.store.Tx(ctx, func(tx Store) error {
 		r, err := tx.Reward(ctx, actor.OrgID, id)
 		if err != nil {
 			return err
 		}
 		prev := r.Version
-		r.Name, r.Description, r.CostPoints, r.Stock, r.Active = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.CostPoints, in.Stock, in.Active
+		r.Name, r.Description, r.CostPoints, r.Stock, r.MinTier, r.Active = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.CostPoints, in.Stock, in.MinTier, in.Active
 		r.Version, r.UpdatedAt = r.Version+1, s.now()
 		if err := tx.UpdateReward(ctx, r, prev); err != nil {
 			return err
@@ -194,6 +209,19 @@ func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rew
 		if !reward.Active {
 			return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is not active"})
 		}
+		if reward.MinTier != "" {
+			program, err := tx.Program(ctx, actor.OrgID)
+			if err != nil {
+				return err
+			}
+			st, err := s.standing(ctx, tx, actor.OrgID, customerID, s.now())
+			if err != nil {
+				return err
+			}
+			if tierRank(program, st.Current.Name) < tierRank(program, reward.MinTier) {
+				return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is for " + reward.MinTier + " customers and above"})
+			}
+		}
 		if err := tx.TakeStock(ctx, actor.OrgID, rewardID, 1); errors.Is(err, ErrOutOfStock) {
 			return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is out of stock"})
 		} else if err != nil {
@@ -253,4 +281,9 @@ func (s *Service) CancelRedemption(ctx context.Context, actor event.Actor, custo
 		return Redemption{}, fmt.Errorf("cancel redemption: %w", err)
 	}
 	return red, nil
+}
+
+// tierRank orders tiers: 0 below the first, then 1, 2, … up the program's list.
+func tierRank(p Program, name string) int {
+	return slices.IndexFunc(p.Tiers, func(t Tier) bool { return t.Name == name }) + 1
 }

@@ -218,6 +218,7 @@ type rewardRow struct {
 	Description string
 	CostPoints  int64
 	Stock       *int64
+	MinTier     string
 	Active      bool
 	Version     int64
 	CreatedAt   time.Time
@@ -228,12 +229,12 @@ func (rewardRow) TableName() string { return "loyalty_rewards" }
 
 func toRewardRow(r loyalty.Reward) rewardRow {
 	return rewardRow{OrgID: r.OrgID, ID: r.ID, Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock,
-		Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		MinTier: r.MinTier, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
 func (r rewardRow) toReward() loyalty.Reward {
 	return loyalty.Reward{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock,
-		Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		MinTier: r.MinTier, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 // InsertReward adds a reward.
@@ -427,4 +428,29 @@ func (s *LoyaltyStore) OrgsWithExpiredLots(ctx context.Context, asOf time.Time) 
 	err := s.with(ctx).Model(&ledgerRow{}).Distinct("org_id").
 		Where("remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", asOf.UTC()).Pluck("org_id", &orgs).Error
 	return orgs, translate(err)
+}
+
+// TieredPrograms returns the programs that have tiers.
+func (s *LoyaltyStore) TieredPrograms(ctx context.Context) ([]loyalty.Program, error) {
+	var orgs []uuid.UUID
+	if err := s.with(ctx).Model(&programRow{}).Where("tiers <> '[]'").Pluck("org_id", &orgs).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]loyalty.Program, 0, len(orgs))
+	for _, org := range orgs {
+		p, err := s.Program(ctx, org)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// EarnedBetween lists the customers with earnings made in [from, to).
+func (s *LoyaltyStore) EarnedBetween(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	err := s.with(ctx).Model(&ledgerRow{}).Distinct("customer_id").
+		Where("org_id = ? AND type = ? AND created_at >= ? AND created_at < ?", orgID, loyalty.Earn, from.UTC(), to.UTC()).Pluck("customer_id", &ids).Error
+	return ids, translate(err)
 }
