@@ -38,6 +38,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "length of each measurement")
 	wrkDir := flag.String("wrk", "", "instead of measuring, write ids.txt and tokens.txt here for the wrk scripts in wrk/")
 	history := flag.Bool("history", false, "also seed a contact (with its event) per live customer, and 200,000 feedback in the first organization")
+	seedPurchases := flag.Int("seed-purchases", 0, "also seed this many purchases over the live customers (SQL, without loyalty points or customer figures)")
 	batch := flag.Int("batch", 0, "instead of the rest, import this many new customers through POST /v1/customers/batch (1,000 a request, on -conns[0] connections) and print rows/s")
 	purchases := flag.Bool("purchases", false, "with -batch: import purchases of the first organization's customers through POST /v1/purchases/batch instead (needs -db)")
 	flag.Parse()
@@ -48,7 +49,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir, *history); err != nil {
+	if err := run(*dbURL, *base, *customers, *orgs, *conns, *duration, *wrkDir, *history, *seedPurchases); err != nil {
 		fmt.Fprintln(os.Stderr, "rapportbench:", err)
 		os.Exit(1)
 	}
@@ -59,7 +60,7 @@ type tenant struct {
 	ids        []string
 }
 
-func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration, wrkDir string, history bool) error {
+func run(dbURL, base string, customers, orgs int, conns string, duration time.Duration, wrkDir string, history bool, purchases int) error {
 	db, err := sql.Open("pgx", dbURL)
 	if err != nil {
 		return err
@@ -98,6 +99,16 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 			return err
 		}
 		fmt.Printf("seeded the contact history and feedback in %s\n", time.Since(start).Round(time.Second))
+	}
+	if purchases > 0 {
+		start := time.Now()
+		if _, err := db.ExecContext(ctx, seedPurchasesSQL, purchases); err != nil {
+			return fmt.Errorf("seed purchases: %w", err)
+		}
+		if _, err := db.ExecContext(ctx, "ANALYZE purchases"); err != nil {
+			return err
+		}
+		fmt.Printf("seeded %d purchases in %s\n", purchases, time.Since(start).Round(time.Second))
 	}
 	var total int
 	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM customers").Scan(&total); err != nil {
@@ -424,3 +435,15 @@ FROM (WITH oc AS (SELECT id, row_number() OVER () - 1 AS i FROM customers WHERE 
         (ARRAY['open','acknowledged','in_progress','resolved','closed','closed','closed','resolved'])[1 + (n / 7) % 8] AS st,
         now() - ((hashint4(n) & 2147483647) % 31536000) * interval '1 second' AS at
       FROM generate_series(1, 200000) n JOIN oc ON oc.i = n % (SELECT n FROM total)) f`
+
+// seedPurchasesSQL spreads $1 purchases over the live customers (several each), over two years.
+const seedPurchasesSQL = `
+WITH c AS (SELECT org_id, id, row_number() OVER () - 1 AS i FROM customers WHERE deleted_at IS NULL),
+     total AS (SELECT count(*) AS n FROM c)
+INSERT INTO purchases (org_id, id, customer_id, external_id, amount, refunded_amount, currency, occurred_at, channel, items, status,
+  version, created_at, updated_at)
+SELECT c.org_id, gen_random_uuid(), c.id, NULL, 5 + (hashint4(n) & 2147483647) % 20000 / 100.0, 0, 'EUR', at,
+  (ARRAY['store','online','phone','partner','other'])[1 + n % 5], '[]', 'completed', 1, at, at
+FROM (SELECT n, now() - ((hashint4(n + 3) & 2147483647) % 63072000) * interval '1 second' AS at
+      FROM generate_series(1, $1::int) n) g
+JOIN c ON c.i = (hashint4(n + 5) & 2147483647) % (SELECT n FROM total)`

@@ -251,9 +251,20 @@ func (s *Service) Standing(ctx context.Context, orgID, customerID uuid.UUID) (St
 	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
 		return Standing{}, err
 	}
-	return s.standing(ctx, s.store, orgID, customerID, s.now())
+	now := s.now()
+	standing, err := s.standing(ctx, s.store, orgID, customerID, now)
+	if err != nil {
+		return Standing{}, err
+	}
+	expiring, err := s.store.ExpiringBy(ctx, orgID, customerID, []time.Time{now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90)})
+	if err != nil {
+		return Standing{}, err
+	}
+	standing.Expiring = [3]int64(expiring)
+	return standing, nil
 }
 
+// standing is the account with its tier as of now (without the expiring figures).
 func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid.UUID, now time.Time) (Standing, error) {
 	program, err := st.Program(ctx, orgID)
 	if err != nil {
@@ -268,11 +279,7 @@ func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid
 		return Standing{}, err
 	}
 	current, next := program.TierFor(q)
-	expiring, err := st.ExpiringBy(ctx, orgID, customerID, []time.Time{now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90)})
-	if err != nil {
-		return Standing{}, err
-	}
-	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next, Expiring: [3]int64(expiring)}, nil
+	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next}, nil
 }
 
 // Transactions lists a customer's ledger.
@@ -406,6 +413,9 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 			return err
 		}
 		created = true
+		if t.Type == Redeem {
+			return nil // redemptions leave qualifying points as they are
+		}
 		return s.retier(ctx, tx, actor, customerID, t.CreatedAt)
 	})
 	if errors.Is(err, ErrDuplicate) { // a concurrent request recorded it first
