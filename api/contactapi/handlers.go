@@ -3,7 +3,6 @@ package contactapi
 import (
 	"net/http"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/rapportcrm/rapport/api/mid"
@@ -33,21 +32,16 @@ func respond(c echo.Context, status int, ct contact.Contact) error {
 	return c.JSON(status, ToContact(ct))
 }
 
-var filters = []string{"customer_id", "channel", "direction", "agent_id", "outcome", "occurred_after", "occurred_before", "follow_up_due", "q"}
-
-func (h handlers) listWith(c echo.Context, customerID *uuid.UUID) error {
-	allowed := filters
-	if customerID != nil {
-		allowed = filters[1:] // the customer is in the path
+func (h handlers) listWith(c echo.Context, nested bool) error {
+	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound,
+		"channel", "direction", "agent_id", "outcome", "occurred_after", "occurred_before", "follow_up_due", "q")
+	if err != nil {
+		return err
 	}
-	q := web.NewQuery(c, allowed...)
 	f := contact.Filter{
 		Channel: web.Enum(q, "channel", contact.Channels), Direction: web.Enum(q, "direction", contact.Directions),
 		Outcome: web.Enum(q, "outcome", contact.Outcomes), AgentID: q.UUID("agent_id"), OccurredAfter: q.Time("occurred_after"),
 		OccurredBefore: q.Time("occurred_before"), FollowUpDue: q.Time("follow_up_due"), Q: q.String("q"), CustomerID: customerID,
-	}
-	if customerID == nil {
-		f.CustomerID = q.UUID("customer_id")
 	}
 	req := q.Page(contact.SortFields, "-occurred_at")
 	if err := q.Err(); err != nil {
@@ -83,7 +77,7 @@ func (h handlers) listWith(c echo.Context, customerID *uuid.UUID) error {
 //	@Success		200				{object}	web.Page{data=[]Contact}
 //	@Failure		400,401,403,429,500,503	{object}	web.Problem
 //	@Router			/contact-history [get]
-func (h handlers) list(c echo.Context) error { return h.listWith(c, nil) }
+func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 
 // listForCustomer godoc
 //
@@ -106,13 +100,7 @@ func (h handlers) list(c echo.Context) error { return h.listWith(c, nil) }
 //	@Success	200				{object}	web.Page{data=[]Contact}
 //	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/contact-history [get]
-func (h handlers) listForCustomer(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
-	if err != nil {
-		return err
-	}
-	return h.listWith(c, &id)
-}
+func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, true) }
 
 // create godoc
 //
@@ -162,8 +150,8 @@ func (h handlers) createForCustomer(c echo.Context) error {
 	if err := web.Bind(c, &in); err != nil {
 		return err
 	}
-	if in.CustomerID != "" && in.CustomerID != id.String() {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
+	if err := web.SameCustomer(in.CustomerID, id); err != nil {
+		return err
 	}
 	created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain(contact.Contact{}))
 	return h.created(c, created, err)

@@ -38,28 +38,17 @@ func (h handlers) respond(c echo.Context, status int, f feedback.Feedback) error
 	return c.JSON(status, ToFeedback(f, h.svc.Now()))
 }
 
-var filters = []string{"customer_id", "kind", "status", "priority", "assignee_id", "survey", "channel", "created_after", "created_before"}
-
-func (h handlers) listWith(c echo.Context, customerPath bool) error {
-	allowed := filters
-	if customerPath {
-		allowed = filters[1:]
+func (h handlers) listWith(c echo.Context, nested bool) error {
+	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound,
+		"kind", "status", "priority", "assignee_id", "survey", "channel", "created_after", "created_before")
+	if err != nil {
+		return err
 	}
-	q := web.NewQuery(c, allowed...)
 	statuses := append(append([]string{}, feedback.ComplaintStatuses...), feedback.SuggestionStatuses...)
 	f := feedback.Filter{
 		Kind: web.Enum(q, "kind", feedback.Kinds), Status: web.Enum(q, "status", statuses), Priority: web.Enum(q, "priority", feedback.Priorities),
 		AssigneeID: q.UUID("assignee_id"), Survey: q.String("survey"), Channel: q.String("channel"),
-		CreatedAfter: q.Time("created_after"), CreatedBefore: q.Time("created_before"),
-	}
-	if customerPath {
-		id, err := web.PathID(c, customer.ErrNotFound)
-		if err != nil {
-			return err
-		}
-		f.CustomerID = &id
-	} else {
-		f.CustomerID = q.UUID("customer_id")
+		CreatedAfter: q.Time("created_after"), CreatedBefore: q.Time("created_before"), CustomerID: customerID,
 	}
 	req := q.Page(feedback.SortFields, "-created_at")
 	if err := q.Err(); err != nil {
@@ -169,8 +158,8 @@ func (h handlers) createForCustomer(c echo.Context) error {
 	if err := web.Bind(c, &in); err != nil {
 		return err
 	}
-	if in.CustomerID != "" && in.CustomerID != id.String() {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
+	if err := web.SameCustomer(in.CustomerID, id); err != nil {
+		return err
 	}
 	f, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain(feedback.Feedback{}))
 	return h.created(c, f, err)

@@ -111,23 +111,13 @@ func Register(g web.Routes, svc *purchase.Service) {
 	g.POST("/purchases/:id/refund", h.refund, mid.Require(auth.PurchasesWrite))
 }
 
-func (h handlers) listWith(c echo.Context, customerPath bool) error {
-	allowed := []string{"customer_id", "channel", "status", "occurred_after", "occurred_before"}
-	if customerPath {
-		allowed = allowed[1:]
+func (h handlers) listWith(c echo.Context, nested bool) error {
+	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound, "channel", "status", "occurred_after", "occurred_before")
+	if err != nil {
+		return err
 	}
-	q := web.NewQuery(c, allowed...)
 	f := purchase.Filter{Channel: web.Enum(q, "channel", purchase.Channels), Status: web.Enum(q, "status", purchase.Statuses),
-		OccurredAfter: q.Time("occurred_after"), OccurredBefore: q.Time("occurred_before")}
-	if customerPath {
-		id, err := web.PathID(c, customer.ErrNotFound)
-		if err != nil {
-			return err
-		}
-		f.CustomerID = &id
-	} else {
-		f.CustomerID = q.UUID("customer_id")
-	}
+		OccurredAfter: q.Time("occurred_after"), OccurredBefore: q.Time("occurred_before"), CustomerID: customerID}
 	req := q.Page(purchase.SortFields, "-occurred_at")
 	if err := q.Err(); err != nil {
 		return err
@@ -229,8 +219,8 @@ func (h handlers) createForCustomer(c echo.Context) error {
 	if err := web.Bind(c, &in); err != nil {
 		return err
 	}
-	if in.CustomerID != "" && in.CustomerID != id.String() {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
+	if err := web.SameCustomer(in.CustomerID, id); err != nil {
+		return err
 	}
 	p, created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain())
 	return h.created(c, p, created, err)

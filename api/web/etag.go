@@ -38,3 +38,11 @@ func PathID(c echo.Context, notFound error) (uuid.UUID, error) {
 	}
 	return id, nil
 }
+
+// SameCustomer refuses a body's customer_id that names another customer than the route's.
+func SameCustomer(bodyCustomerID string, pathID uuid.UUID) error {
+	if bodyCustomerID != "" && bodyCustomerID != pathID.String() {
+		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
+	}
+	return nil
+}

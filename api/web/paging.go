@@ -177,3 +177,17 @@ func (q *Query) Err() error {
 	}
 	return nil
 }
+
+// ScopedQuery starts reading the query of a collection that also hangs under a customer: nested
+// (/customers/{id}/…), the customer is the path's, else the optional customer_id filter.
+func ScopedQuery(c echo.Context, nested bool, notFound error, filters ...string) (*Query, *uuid.UUID, error) {
+	if nested {
+		id, err := PathID(c, notFound)
+		if err != nil {
+			return nil, nil, err
+		}
+		return NewQuery(c, filters...), &id, nil
+	}
+	q := NewQuery(c, append(filters, "customer_id")...)
+	return q, q.UUID("customer_id"), nil
+}
