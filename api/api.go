@@ -18,7 +18,6 @@ package api
 
 import (
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -111,6 +110,3 @@ func New(cfg Config) *echo.Echo {
 
 	return e
 }
-
-// Handler wraps the router for http.Server.
-func Handler(e *echo.Echo) http.Handler { return e }
