@@ -26,6 +26,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/rapportcrm/rapport/api/analyticsapi"
 	"github.com/rapportcrm/rapport/api/authapi"
 	"github.com/rapportcrm/rapport/api/contactapi"
 	"github.com/rapportcrm/rapport/api/customerapi"
@@ -37,11 +38,13 @@ import (
 	"github.com/rapportcrm/rapport/api/summaryapi"
 	"github.com/rapportcrm/rapport/api/timelineapi"
 	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
@@ -60,6 +63,8 @@ type Config struct {
 	Feedback       *feedback.Service
 	Purchases      *purchase.Service
 	Loyalty        *loyalty.Service
+	Analytics      *analytics.Service
+	Jobs           *job.Runner
 	Idempotency    idempotency.Store
 	RateLimit      *ratelimit.Limiter
 	CORSOrigins    []string
@@ -107,6 +112,7 @@ func New(cfg Config) *echo.Echo {
 	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
 	purchaseapi.Register(private, cfg.Purchases)
 	loyaltyapi.Register(private, cfg.Loyalty)
+	analyticsapi.Register(private, cfg.Analytics, cfg.Jobs)
 
 	return e
 }

@@ -25,11 +25,13 @@ import (
 
 	"github.com/rapportcrm/rapport/api"
 	"github.com/rapportcrm/rapport/docs"
+	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
+	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
@@ -43,9 +45,11 @@ var Secret = []byte("test-secret-test-secret-test-secret!")
 
 // Env is a router on a fresh database.
 type Env struct {
-	t      *testing.T
-	Echo   *echo.Echo
-	DB     *storage.DB
+	t    *testing.T
+	Echo *echo.Echo
+	DB   *storage.DB
+	// Jobs is not running: tests run the queued jobs with Jobs.RunNext.
+	Jobs   *job.Runner
 	router routers.Router
 }
 
@@ -86,24 +90,29 @@ func NewWith(t *testing.T, o Options) *Env {
 		CacheTTL: 5 * time.Second,
 	})
 	points := loyalty.NewService(db.LoyaltyStore(), o.Now)
+	customers := customer.NewService(db.CustomerStore(), authStore, "US")
+	fb := feedback.NewService(db.FeedbackStore(), authStore, o.Now)
+	jobs := job.NewRunner(db.JobStore(), slog.New(slog.DiscardHandler), o.Now)
 	e := api.New(api.Config{
 		Log:            slog.New(slog.DiscardHandler),
 		Registry:       prometheus.NewRegistry(),
 		Ready:          db,
 		Auth:           authSvc,
-		Customers:      customer.NewService(db.CustomerStore(), authStore, "US"),
+		Customers:      customers,
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
-		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, o.Now),
+		Feedback:       fb,
 		Purchases:      purchase.NewService(db.PurchaseStore(), points),
 		Loyalty:        points,
+		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, fb, o.Now),
+		Jobs:           jobs,
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
 		BodyLimit:      "1M",
 		BatchBodyLimit: "16M",
 		RequestTimeout: 30 * time.Second,
 	})
-	return &Env{t: t, Echo: e, DB: db, router: contractRouter(t)}
+	return &Env{t: t, Echo: e, DB: db, Jobs: jobs, router: contractRouter(t)}
 }
 
 func contractRouter(t *testing.T) routers.Router {

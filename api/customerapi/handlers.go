@@ -11,6 +11,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/customer"
 )
@@ -45,12 +46,14 @@ func respond(c echo.Context, status int, cust customer.Customer) error {
 //	@Security		BearerAuth
 //	@Param			limit			query		int			false	"Page size, 1 to 200"	default(50)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
-//	@Param			sort			query		string		false	"Order; - for descending"	Enums(created_at, -created_at, updated_at, -updated_at, last_name, -last_name)	default(-created_at)
+//	@Param			sort			query		string		false	"Order; - for descending. clv lists only the customers scored by the latest lifetime-value fit"	Enums(created_at, -created_at, updated_at, -updated_at, last_name, -last_name, clv, -clv)	default(-created_at)
 //	@Param			q				query		string		false	"Free-text search"
 //	@Param			email			query		string		false	"Exact email, any case"
 //	@Param			tag				query		[]string	false	"Tag; repeat for several (all must match)"	collectionFormat(multi)
 //	@Param			lifecycle_stage	query		string		false	"Lifecycle stage"	Enums(prospect, customer, client, supporter, advocate, partner)
-//	@Param			status			query		string		false	"Status"	Enums(active, churned)
+//	@Param			status			query		string		false	"Status"	Enums(active, churned, won_back)
+//	@Param			rfm_segment		query		string		false	"RFM segment in the latest segmentation run"	Enums(champions, loyal_customers, potential_loyalists, new_customers, promising, need_attention, about_to_sleep, at_risk, cant_lose, hibernating)
+//	@Param			churn_risk_above	query	number		false	"Churn risk (1 − P(alive)) in the latest lifetime-value fit above this, 0 to 1"
 //	@Param			owner_id		query		string		false	"Owner (a user id)"	format(uuid)
 //	@Param			source			query		string		false	"Acquisition source"
 //	@Param			created_after	query		string		false	"Created at or after (RFC 3339)"	format(date-time)
@@ -60,11 +63,13 @@ func respond(c echo.Context, status int, cust customer.Customer) error {
 //	@Failure		400,401,403,429,500,503	{object}	web.Problem
 //	@Router			/customers [get]
 func (h handlers) list(c echo.Context) error {
-	q := web.NewQuery(c, "q", "email", "tag", "lifecycle_stage", "status", "owner_id", "source", "created_after", "created_before", "updated_after")
+	q := web.NewQuery(c, "q", "email", "tag", "lifecycle_stage", "status", "owner_id", "source", "created_after", "created_before", "updated_after",
+		"rfm_segment", "churn_risk_above")
 	f := customer.Filter{
 		Q: q.String("q"), Email: q.String("email"), Tags: q.Strings("tag"), Source: q.String("source"),
 		LifecycleStage: web.Enum(q, "lifecycle_stage", customer.Stages), Status: web.Enum(q, "status", customer.Statuses),
 		OwnerID: q.UUID("owner_id"), CreatedAfter: q.Time("created_after"), CreatedBefore: q.Time("created_before"), UpdatedAfter: q.Time("updated_after"),
+		RFMSegment: web.Enum(q, "rfm_segment", analytics.SegmentNames), ChurnRiskAbove: q.Float("churn_risk_above", 0, 1),
 	}
 	req := q.Page(customer.SortFields, "-created_at")
 	if err := q.Err(); err != nil {

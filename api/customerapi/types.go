@@ -50,7 +50,7 @@ type CustomerInput struct {
 	// A user of the organization who looks after this customer.
 	OwnerID        string `json:"owner_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
 	LifecycleStage string `json:"lifecycle_stage,omitempty" enums:"prospect,customer,client,supporter,advocate,partner" default:"prospect"`
-	Status         string `json:"status,omitempty" enums:"active,churned" default:"active"`
+	Status         string `json:"status,omitempty" enums:"active,churned,won_back" default:"active"`
 	// The acquisition channel, such as google_ads or referral.
 	Source           string   `json:"source,omitempty" validate:"max=100" example:"referral"`
 	AcquisitionCost  *Money   `json:"acquisition_cost,omitempty"`
@@ -77,7 +77,7 @@ type Customer struct {
 	OwnerID      *string        `json:"owner_id" format:"uuid" extensions:"x-nullable"`
 	// The loyalty ladder.
 	LifecycleStage   string `json:"lifecycle_stage" enums:"prospect,customer,client,supporter,advocate,partner"`
-	Status           string `json:"status" enums:"active,churned"`
+	Status           string `json:"status" enums:"active,churned,won_back"`
 	Source           string `json:"source"`
 	AcquisitionCost  *Money `json:"acquisition_cost" extensions:"x-nullable"`
 	MarketingConsent bool   `json:"marketing_consent"`
@@ -94,11 +94,52 @@ type Customer struct {
 	PurchaseCount   int        `json:"purchase_count"`
 	// Net of refunds, over the purchases in the organization's currency; null before the first.
 	TotalSpent *Money `json:"total_spent" extensions:"x-nullable"`
+	// The latest segmentation run's scores; null when that run did not score the customer.
+	RFM *RFM `json:"rfm" extensions:"x-nullable"`
+	// The latest lifetime-value fit's predictions; null when that fit did not score the customer.
+	Value *Value `json:"value" extensions:"x-nullable"`
 	// Increases with every change to the fields above that a client writes; the ETag carries it.
 	Version   int64     `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 } // @name Customer
+
+// RFM is the customer's place in the latest segmentation (POST /v1/analytics/rfm/run).
+type RFM struct {
+	AsOf time.Time `json:"as_of"`
+	// Recency, frequency and monetary scores, 1–5 by quintile over the organization's customers
+	// with purchases (5: most recent, most frequent, highest spending).
+	R       int    `json:"r" minimum:"1" maximum:"5"`
+	F       int    `json:"f" minimum:"1" maximum:"5"`
+	M       int    `json:"m" minimum:"1" maximum:"5"`
+	Segment string `json:"segment" enums:"champions,loyal_customers,potential_loyalists,new_customers,promising,need_attention,about_to_sleep,at_risk,cant_lose,hibernating"`
+	// Days from the last purchase to as_of.
+	RecencyDays    int       `json:"recency_days"`
+	LastPurchaseAt time.Time `json:"last_purchase_at"`
+	Frequency      int       `json:"frequency"`
+	// Net spend up to as_of, in the organization's currency.
+	Monetary float64 `json:"monetary"`
+	// Net spend in the 12 months before as_of.
+	Revenue12M float64 `json:"revenue_12m"`
+	// In the top 20% of customers by trailing-12-month revenue.
+	KeyAccount bool `json:"key_account"`
+} // @name CustomerRFM
+
+// Value is the customer's result of the latest lifetime-value fit (POST /v1/analytics/clv/fit).
+type Value struct {
+	AsOf time.Time `json:"as_of"`
+	// The probability that the customer is still active (BG/NBD).
+	PAlive float64 `json:"p_alive"`
+	// 1 − p_alive.
+	ChurnRisk            float64 `json:"churn_risk"`
+	ExpectedPurchases90  float64 `json:"expected_purchases_90d"`
+	ExpectedPurchases365 float64 `json:"expected_purchases_365d"`
+	// The expected value of a future purchase (Gamma-Gamma).
+	ExpectedOrderValue float64 `json:"expected_order_value"`
+	// The discounted value of the purchases expected over the fit's horizon.
+	CLV      float64 `json:"clv"`
+	Quadrant string  `json:"loyalty_quadrant" enums:"true_friend,butterfly,barnacle,stranger"`
+} // @name CustomerValue
 
 func optional(s string) *string {
 	if s == "" {
@@ -132,6 +173,15 @@ func ToCustomer(c customer.Customer) Customer {
 		LastContactedAt: c.LastContactedAt, ContactCount: c.ContactCount, FirstPurchaseAt: c.FirstPurchaseAt,
 		LastPurchaseAt: c.LastPurchaseAt, PurchaseCount: c.PurchaseCount, TotalSpent: toMoney(c.TotalSpent),
 		Version: c.Version, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if r := c.RFM; r != nil {
+		out.RFM = &RFM{AsOf: r.AsOf, R: r.Recency, F: r.FrequencyScore, M: r.MonetaryScore, Segment: r.Segment,
+			RecencyDays: int(r.AsOf.Sub(r.LastPurchaseAt).Hours() / 24), LastPurchaseAt: r.LastPurchaseAt, Frequency: r.Frequency,
+			Monetary: r.Monetary, Revenue12M: r.Revenue12M, KeyAccount: r.KeyAccount}
+	}
+	if v := c.Value; v != nil {
+		out.Value = &Value{AsOf: v.AsOf, PAlive: v.PAlive, ChurnRisk: v.ChurnRisk, ExpectedPurchases90: v.ExpectedPurchases90,
+			ExpectedPurchases365: v.ExpectedPurchases365, ExpectedOrderValue: v.ExpectedOrderValue, CLV: v.CLV, Quadrant: v.Quadrant}
 	}
 	if c.Birthday != nil {
 		out.Birthday = optional(c.Birthday.Format(time.DateOnly))

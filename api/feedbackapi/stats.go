@@ -81,7 +81,8 @@ type StatsReport struct {
 	Backlog Backlog         `json:"backlog"`
 } // @name FeedbackStatsReport
 
-func toStats(s feedback.Stats) FeedbackStats {
+// ToStats converts the figures of a group for a response.
+func ToStats(s feedback.Stats) FeedbackStats {
 	c := s.Complaints
 	return FeedbackStats{
 		Key:  s.Key,
@@ -131,10 +132,10 @@ func (h handlers) stats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := StatsReport{From: sq.From.UTC(), To: sq.To.UTC(), GroupBy: sq.GroupBy, Overall: toStats(r.Overall), Groups: []FeedbackStats{},
+	out := StatsReport{From: sq.From.UTC(), To: sq.To.UTC(), GroupBy: sq.GroupBy, Overall: ToStats(r.Overall), Groups: []FeedbackStats{},
 		Backlog: Backlog{Open: r.Backlog.Open, ByAge: r.Backlog.ByAge}}
 	for _, g := range r.Groups {
-		out.Groups = append(out.Groups, toStats(g))
+		out.Groups = append(out.Groups, ToStats(g))
 	}
 	return c.JSON(http.StatusOK, out)
 }

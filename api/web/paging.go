@@ -118,6 +118,20 @@ func (q *Query) Time(name string) *time.Time {
 	return &t
 }
 
+// Float returns a number parameter between lo and hi.
+func (q *Query) Float(name string, lo, hi float64) *float64 {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < lo || f > hi || f != f {
+		q.fail(name, "must be a number from %g to %g", lo, hi)
+		return nil
+	}
+	return &f
+}
+
 // UUID returns a UUID parameter.
 func (q *Query) UUID(name string) *uuid.UUID {
 	v := q.String(name)

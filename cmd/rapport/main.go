@@ -22,12 +22,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/rapportcrm/rapport/api"
+	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
@@ -114,17 +116,22 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	idem := db.IdempotencyStore()
 
 	points := loyalty.NewService(db.LoyaltyStore(), event.Now)
+	customers := customer.NewService(db.CustomerStore(), authStore, cfg.DefaultRegion)
+	fb := feedback.NewService(db.FeedbackStore(), authStore, event.Now)
+	jobs := job.NewRunner(db.JobStore(), log, time.Now)
 	e := api.New(api.Config{
 		Log:            log,
 		Registry:       registry,
 		Ready:          db,
 		Auth:           authSvc,
-		Customers:      customer.NewService(db.CustomerStore(), authStore, cfg.DefaultRegion),
+		Customers:      customers,
 		Contacts:       contact.NewService(db.ContactStore(), authStore),
 		Timeline:       timeline.NewService(db.TimelineStore()),
-		Feedback:       feedback.NewService(db.FeedbackStore(), authStore, event.Now),
+		Feedback:       fb,
 		Purchases:      purchase.NewService(db.PurchaseStore(), points),
 		Loyalty:        points,
+		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, fb, event.Now),
+		Jobs:           jobs,
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
 		CORSOrigins:    cfg.CORSOrigins,
@@ -142,6 +149,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	}
 	go purgeIdempotencyKeys(ctx, idem, log)
 	go expirePoints(ctx, db, points, log)
+	go jobs.Run(ctx)
 
 	errc := make(chan error, 1)
 	go func() {

@@ -51,6 +51,8 @@ const (
 	LoyaltyRead      Permission = "loyalty:read"
 	LoyaltyWrite     Permission = "loyalty:write"
 	LoyaltyAdmin     Permission = "loyalty:admin"
+	AnalyticsRead    Permission = "analytics:read"
+	AnalyticsAdmin   Permission = "analytics:admin"
 	UsersRead        Permission = "users:read"
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
@@ -64,6 +66,7 @@ var minimumRole = map[Permission]Role{
 	FeedbackRead:     RoleViewer,
 	PurchasesRead:    RoleViewer,
 	LoyaltyRead:      RoleViewer,
+	AnalyticsRead:    RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
 	CustomersWrite:   RoleAgent,
@@ -72,6 +75,7 @@ var minimumRole = map[Permission]Role{
 	PurchasesWrite:   RoleAgent,
 	LoyaltyWrite:     RoleAgent,
 	LoyaltyAdmin:     RoleAdmin,
+	AnalyticsAdmin:   RoleAdmin,
 	FeedbackAdmin:    RoleAdmin,
 	CustomersAdmin:   RoleAdmin,
 	UsersWrite:       RoleAdmin,

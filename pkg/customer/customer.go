@@ -37,16 +37,19 @@ type Status string
 const (
 	StatusActive  Status = "active"
 	StatusChurned Status = "churned"
+	// StatusWonBack is a churned customer who bought again.
+	StatusWonBack Status = "won_back"
 )
 
 // Statuses lists every status.
-var Statuses = []Status{StatusActive, StatusChurned}
+var Statuses = []Status{StatusActive, StatusChurned, StatusWonBack}
 
 // Channels a customer can prefer to be reached through.
 var Channels = []string{"phone", "email", "sms", "chat", "social", "visit", "video", "web", "mail", "other"}
 
-// SortFields are the fields a customer list can be sorted by.
-var SortFields = []string{"created_at", "updated_at", "last_name"}
+// SortFields are the fields a customer list can be sorted by; clv lists only the customers that
+// the latest lifetime-value fit scored.
+var SortFields = []string{"created_at", "updated_at", "last_name", "clv"}
 
 // Address is a postal address; Country is an ISO 3166-1 alpha-2 code.
 type Address struct {
@@ -86,11 +89,40 @@ type Customer struct {
 	LastPurchaseAt  *time.Time
 	PurchaseCount   int
 	TotalSpent      *money.Money
-	Version         int64
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	DeletedAt       *time.Time
-	MergedIntoID    *uuid.UUID
+	// Kept by the analytics runs: the latest segmentation's and lifetime-value fit's scores.
+	RFM          *RFM
+	Value        *Value
+	Version      int64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	DeletedAt    *time.Time
+	MergedIntoID *uuid.UUID
+}
+
+// RFM is the customer's place in the latest segmentation: recency, frequency and monetary
+// scores (1–5 by quintile), the R×F segment, and whether the customer is a key account (top
+// fifth of trailing-12-month revenue).
+type RFM struct {
+	AsOf                    time.Time
+	LastPurchaseAt          time.Time
+	Frequency               int
+	Monetary                float64
+	Recency, FrequencyScore int
+	MonetaryScore           int
+	Segment                 string
+	Revenue12M              float64
+	KeyAccount              bool
+}
+
+// Value is the customer's result of the latest lifetime-value fit.
+type Value struct {
+	AsOf                 time.Time
+	PAlive, ChurnRisk    float64
+	ExpectedPurchases90  float64
+	ExpectedPurchases365 float64
+	ExpectedOrderValue   float64
+	CLV                  float64
+	Quadrant             string
 }
 
 // Filter narrows a customer list. Every tag in Tags must be present.
@@ -105,6 +137,9 @@ type Filter struct {
 	CreatedAfter   *time.Time
 	CreatedBefore  *time.Time
 	UpdatedAfter   *time.Time
+	// From the analytics runs.
+	RFMSegment     string
+	ChurnRiskAbove *float64
 }
 
 // Errors.

@@ -198,11 +198,13 @@ func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, 
 	if err := tx.RecordEvent(ctx, ev); err != nil {
 		return Customer{}, false, err
 	}
-	if ch, ok := changes["lifecycle_stage"]; ok {
-		ev := event.New(actor, "customer.lifecycle_stage_changed", "customer", next.ID)
-		ev.Data = map[string]any{"from": ch.Old, "to": ch.New}
-		if err := tx.RecordEvent(ctx, ev); err != nil {
-			return Customer{}, false, err
+	for field, typ := range map[string]string{"lifecycle_stage": "customer.lifecycle_stage_changed", "status": "customer.status_changed"} {
+		if ch, ok := changes[field]; ok {
+			ev := event.New(actor, typ, "customer", next.ID)
+			ev.Data = map[string]any{"from": ch.Old, "to": ch.New}
+			if err := tx.RecordEvent(ctx, ev); err != nil {
+				return Customer{}, false, err
+			}
 		}
 	}
 	return next, true, nil
@@ -577,4 +579,19 @@ func (c Customer) snapshot() map[string]any {
 		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.String(), "currency": c.AcquisitionCost.Currency}
 	}
 	return m
+}
+
+// SetStageOrStatus moves a customer to another lifecycle stage or status (whichever is not
+// empty), as the analytics rules decide; the update records its events.
+func (s *Service) SetStageOrStatus(ctx context.Context, actor event.Actor, id uuid.UUID, stage, status string) error {
+	_, err := s.Update(ctx, actor, id, nil, func(c Customer) (Customer, error) {
+		if stage != "" {
+			c.LifecycleStage = LifecycleStage(stage)
+		}
+		if status != "" {
+			c.Status = Status(status)
+		}
+		return c, nil
+	})
+	return err
 }

@@ -96,9 +96,9 @@ type Store interface {
 	RefreshCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, currency string) error
 	// Join returns a context in which other stores' calls run in this store's transaction.
 	Join(ctx context.Context) context.Context
-	// PromoteProspects moves those of the customers who are prospects to the customer stage and
-	// returns them.
-	PromoteProspects(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, at time.Time) ([]uuid.UUID, error)
+	// MoveCustomers sets field (lifecycle_stage or status) from "from" to "to" on those of the
+	// customers where it is "from", and returns them.
+	MoveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, field, from, to string, at time.Time) ([]uuid.UUID, error)
 }
 
 // Points awards loyalty points for purchases and takes them back on refunds. Called with a
@@ -254,15 +254,21 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 	if err := tx.RefreshCustomers(ctx, actor.OrgID, customers, currency); err != nil {
 		return err
 	}
-	promoted, err := tx.PromoteProspects(ctx, actor.OrgID, customers, now)
-	if err != nil {
-		return err
-	}
-	for _, id := range promoted {
-		stage := event.New(actor, "customer.lifecycle_stage_changed", "customer", id)
-		stage.Data = map[string]any{"from": "prospect", "to": "customer", "reason": "first purchase"}
-		if err := tx.RecordEvent(ctx, stage); err != nil {
+	// A first purchase makes a prospect a customer; a churned customer who buys is won back.
+	for _, m := range []struct{ field, typ, from, to, reason string }{
+		{"lifecycle_stage", "customer.lifecycle_stage_changed", "prospect", "customer", "first purchase"},
+		{"status", "customer.status_changed", "churned", "won_back", "purchase"},
+	} {
+		moved, err := tx.MoveCustomers(ctx, actor.OrgID, customers, m.field, m.from, m.to, now)
+		if err != nil {
 			return err
+		}
+		for _, id := range moved {
+			ev := event.New(actor, m.typ, "customer", id)
+			ev.Data = map[string]any{"from": m.from, "to": m.to, "reason": m.reason}
+			if err := tx.RecordEvent(ctx, ev); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

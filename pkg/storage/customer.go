@@ -151,14 +151,74 @@ func customerValues(r customerRow) []any {
 		r.LastContactedAt, r.ContactCount, r.FirstPurchaseAt, r.LastPurchaseAt, r.PurchaseCount, r.TotalSpent, r.TotalSpentCurrency}
 }
 
-func scanCustomer(row interface{ Scan(...any) error }) (customerRow, error) {
-	var r customerRow
-	err := row.Scan(&r.OrgID, &r.ID, &r.ExternalID, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.Company, &r.JobTitle,
+// scoreColumns are the analytics scores read with a customer, from the LEFT JOINs of withScores.
+const scoreColumns = `r.as_of, r.last_purchase_at, r.frequency, r.monetary, r.r_score, r.f_score, r.m_score, r.segment,
+	r.revenue_12m, r.key_account, v.as_of, v.p_alive, v.churn_risk, v.expected_purchases_90, v.expected_purchases_365,
+	v.expected_order_value, v.clv, v.quadrant`
+
+// withScores reads customers with their scores; conditions must then name customers.org_id.
+func withScores(q *gorm.DB) *gorm.DB {
+	return q.Model(&customerRow{}).Select(qualifiedCustomerColumns + ", " + scoreColumns).
+		Joins("LEFT JOIN rfm_scores r ON r.org_id = customers.org_id AND r.customer_id = customers.id").
+		Joins("LEFT JOIN clv_scores v ON v.org_id = customers.org_id AND v.customer_id = customers.id")
+}
+
+var qualifiedCustomerColumns = "customers." + strings.Join(strings.Fields(strings.ReplaceAll(customerColumns, ",", " ")), ", customers.")
+
+type scoresRow struct {
+	RFMAsOf, LastPurchaseAt                  *time.Time
+	Frequency, R, F, M                       sql.NullInt64
+	Monetary, Revenue12M                     decimal.NullDecimal
+	Segment                                  sql.NullString
+	KeyAccount                               sql.NullBool
+	ValueAsOf                                *time.Time
+	PAlive, ChurnRisk, Exp90, Exp365, AOV, V sql.NullFloat64
+	Quadrant                                 sql.NullString
+}
+
+func (r scoresRow) apply(c *customer.Customer) {
+	if r.RFMAsOf != nil {
+		m, _ := r.Monetary.Decimal.Float64()
+		rev, _ := r.Revenue12M.Decimal.Float64()
+		c.RFM = &customer.RFM{AsOf: r.RFMAsOf.UTC(), LastPurchaseAt: r.LastPurchaseAt.UTC(), Frequency: int(r.Frequency.Int64),
+			Monetary: m, Recency: int(r.R.Int64), FrequencyScore: int(r.F.Int64), MonetaryScore: int(r.M.Int64),
+			Segment: r.Segment.String, Revenue12M: rev, KeyAccount: r.KeyAccount.Bool}
+	}
+	if r.ValueAsOf != nil {
+		c.Value = &customer.Value{AsOf: r.ValueAsOf.UTC(), PAlive: r.PAlive.Float64, ChurnRisk: r.ChurnRisk.Float64,
+			ExpectedPurchases90: r.Exp90.Float64, ExpectedPurchases365: r.Exp365.Float64, ExpectedOrderValue: r.AOV.Float64,
+			CLV: r.V.Float64, Quadrant: r.Quadrant.String}
+	}
+}
+
+// scanScored reads a row of withScores.
+func scanScored(row interface{ Scan(...any) error }) (scoredRow, error) {
+	var r scoredRow
+	s := &r.scores
+	err := row.Scan(append(r.customerRow.targets(), &s.RFMAsOf, &s.LastPurchaseAt, &s.Frequency, &s.Monetary, &s.R, &s.F, &s.M,
+		&s.Segment, &s.Revenue12M, &s.KeyAccount, &s.ValueAsOf, &s.PAlive, &s.ChurnRisk, &s.Exp90, &s.Exp365, &s.AOV, &s.V,
+		&s.Quadrant)...)
+	return r, err
+}
+
+type scoredRow struct {
+	customerRow
+	scores scoresRow
+}
+
+func (r scoredRow) toCustomer() customer.Customer {
+	c := r.customerRow.toCustomer()
+	r.scores.apply(&c)
+	return c
+}
+
+// targets are the scan destinations of customerColumns.
+func (r *customerRow) targets() []any {
+	return []any{&r.OrgID, &r.ID, &r.ExternalID, &r.FirstName, &r.LastName, &r.Email, &r.Phone, &r.Company, &r.JobTitle,
 		&r.Address, &r.Birthday, &r.Tags, &r.CustomFields, &r.OwnerID, &r.LifecycleStage, &r.Status, &r.Source,
 		&r.AcquisitionCostAmount, &r.AcquisitionCostCurrency, &r.MarketingConsent, &r.MarketingConsentAt,
 		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID,
-		&r.LastContactedAt, &r.ContactCount, &r.FirstPurchaseAt, &r.LastPurchaseAt, &r.PurchaseCount, &r.TotalSpent, &r.TotalSpentCurrency)
-	return r, err
+		&r.LastContactedAt, &r.ContactCount, &r.FirstPurchaseAt, &r.LastPurchaseAt, &r.PurchaseCount, &r.TotalSpent, &r.TotalSpentCurrency}
 }
 
 func (r customerRow) toCustomer() customer.Customer {
@@ -296,7 +356,7 @@ func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev in
 }
 
 func (s *CustomerStore) take(q *gorm.DB) (customer.Customer, error) {
-	row, err := scanCustomer(q.Model(&customerRow{}).Select(customerColumns).Limit(1).Row())
+	row, err := scanScored(withScores(q).Limit(1).Row())
 	if errors.Is(err, sql.ErrNoRows) {
 		return customer.Customer{}, customer.ErrNotFound
 	}
@@ -307,7 +367,7 @@ func (s *CustomerStore) take(q *gorm.DB) (customer.Customer, error) {
 }
 
 func (s *CustomerStore) live(ctx context.Context, orgID uuid.UUID) *gorm.DB {
-	return s.with(ctx).Where("org_id = ? AND deleted_at IS NULL", orgID)
+	return s.with(ctx).Where("customers.org_id = ? AND customers.deleted_at IS NULL", orgID)
 }
 
 // Get returns a live customer.
@@ -317,7 +377,7 @@ func (s *CustomerStore) Get(ctx context.Context, orgID, id uuid.UUID) (customer.
 
 // GetDeleted returns a soft-deleted customer.
 func (s *CustomerStore) GetDeleted(ctx context.Context, orgID, id uuid.UUID) (customer.Customer, error) {
-	return s.take(s.with(ctx).Where("org_id = ? AND id = ? AND deleted_at IS NOT NULL", orgID, id))
+	return s.take(s.with(ctx).Where("customers.org_id = ? AND id = ? AND customers.deleted_at IS NOT NULL", orgID, id))
 }
 
 // ByExternalID finds a live customer by the integrator's key.
@@ -340,13 +400,13 @@ func (s *CustomerStore) Matching(ctx context.Context, orgID uuid.UUID, externalI
 			continue
 		}
 		nullable := strings.TrimSuffix(strings.TrimPrefix(column, "lower("), ")")
-		rows, err := s.live(ctx, orgID).Model(&customerRow{}).Select(customerColumns).
+		rows, err := withScores(s.live(ctx, orgID)).
 			Where(nullable+" IS NOT NULL AND "+column+" IN ?", keys).Rows()
 		if err != nil {
 			return nil, translate(err)
 		}
 		for rows.Next() {
-			r, err := scanCustomer(rows)
+			r, err := scanScored(rows)
 			if err != nil {
 				rows.Close()
 				return nil, translate(err)
@@ -362,10 +422,11 @@ func (s *CustomerStore) Matching(ctx context.Context, orgID uuid.UUID, externalI
 	return out, nil
 }
 
-var customerSortKeys = map[string]sortKey[customerRow]{
-	"created_at": {column: "created_at", isTime: true, value: func(r customerRow) any { return r.CreatedAt }},
-	"updated_at": {column: "updated_at", isTime: true, value: func(r customerRow) any { return r.UpdatedAt }},
-	"last_name":  {column: "last_name", value: func(r customerRow) any { return r.LastName }},
+var customerSortKeys = map[string]sortKey[scoredRow]{
+	"created_at": {column: "created_at", isTime: true, value: func(r scoredRow) any { return r.CreatedAt }},
+	"updated_at": {column: "updated_at", isTime: true, value: func(r scoredRow) any { return r.UpdatedAt }},
+	"last_name":  {column: "last_name", value: func(r scoredRow) any { return r.LastName }},
+	"clv":        {column: "v.clv", isFloat: true, value: func(r scoredRow) any { return r.scores.V.Float64 }},
 }
 
 // likeEscaper makes user text literal inside a LIKE pattern.
@@ -373,7 +434,16 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // List returns a page of live customers matching the filter.
 func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Filter, p page.Request) (page.Result[customer.Customer], error) {
-	q := s.live(ctx, orgID).Model(&customerRow{})
+	q := s.live(ctx, orgID)
+	if f.RFMSegment != "" {
+		q = q.Where("r.segment = ?", f.RFMSegment)
+	}
+	if f.ChurnRiskAbove != nil {
+		q = q.Where("v.churn_risk > ?", *f.ChurnRiskAbove)
+	}
+	if p.Sort == "clv" {
+		q = q.Where("v.clv IS NOT NULL")
+	}
 	if f.Q != "" {
 		q = q.Where(`search_text LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(strings.ToLower(f.Q))+"%")
 	}
@@ -401,8 +471,8 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 			q = q.Where(cond, t.UTC())
 		}
 	}
-	return keysetPage(q.Select(customerColumns), p, customerSortKeys, func(r customerRow) uuid.UUID { return r.ID },
-		func(rows *sql.Rows) (customerRow, error) { return scanCustomer(rows) }, customerRow.toCustomer)
+	return keysetPage(withScores(q), p, customerSortKeys, func(r scoredRow) uuid.UUID { return r.ID },
+		func(rows *sql.Rows) (scoredRow, error) { return scanScored(rows) }, scoredRow.toCustomer)
 }
 
 // MoveRecords re-points the duplicate's contacts, feedback and purchases to the survivor and

@@ -3,6 +3,7 @@ package storage
 import (
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,9 +18,10 @@ var errBadCursor = apperr.New(apperr.KindBadRequest, "the cursor is not valid fo
 
 // sortKey is a column a list can be ordered by, and how to read a row's value of it.
 type sortKey[R any] struct {
-	column string
-	isTime bool
-	value  func(R) any
+	column  string
+	isTime  bool
+	isFloat bool
+	value   func(R) any
 }
 
 // keysetPage reads one page ordered by the requested key and the id as tie-breaker, starting
@@ -43,6 +45,13 @@ func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKe
 				return page.Result[T]{}, errBadCursor
 			}
 			v = t
+		}
+		if key.isFloat {
+			f, err := strconv.ParseFloat(a.Value, 64)
+			if err != nil {
+				return page.Result[T]{}, errBadCursor
+			}
+			v = f
 		}
 		q = q.Where(fmt.Sprintf("(%s, id) %s (?, ?)", key.column, op), v, a.ID)
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -205,18 +206,22 @@ func (s *PurchaseStore) RefreshCustomers(ctx context.Context, orgID uuid.UUID, i
 	return nil
 }
 
-// PromoteProspects moves those of the customers who are prospects to the customer stage.
-func (s *PurchaseStore) PromoteProspects(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, at time.Time) ([]uuid.UUID, error) {
-	var promoted []uuid.UUID
+// MoveCustomers sets field (lifecycle_stage or status) to "to" on those of the customers whose
+// field is "from", and answers which.
+func (s *PurchaseStore) MoveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, field, from, to string, at time.Time) ([]uuid.UUID, error) {
+	if field != "lifecycle_stage" && field != "status" {
+		return nil, fmt.Errorf("cannot move customers by %q", field)
+	}
+	var moved []uuid.UUID
 	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		scope := tx.Model(&customerRow{}).Where("org_id = ? AND id IN ? AND lifecycle_stage = ? AND deleted_at IS NULL", orgID, ids, "prospect")
-		if err := scope.Pluck("id", &promoted).Error; err != nil || len(promoted) == 0 {
+		scope := tx.Model(&customerRow{}).Where("org_id = ? AND id IN ? AND "+field+" = ? AND deleted_at IS NULL", orgID, ids, from)
+		if err := scope.Pluck("id", &moved).Error; err != nil || len(moved) == 0 {
 			return err
 		}
-		return tx.Model(&customerRow{}).Where("org_id = ? AND id IN ?", orgID, promoted).
-			Updates(map[string]any{"lifecycle_stage": "customer", "version": gorm.Expr("version + 1"), "updated_at": at}).Error
+		return tx.Model(&customerRow{}).Where("org_id = ? AND id IN ?", orgID, moved).
+			Updates(map[string]any{field: to, "version": gorm.Expr("version + 1"), "updated_at": at}).Error
 	})
-	return promoted, translate(err)
+	return moved, translate(err)
 }
 
 // InsertMany stores purchases in multi-row statements and their events; a taken external_id

@@ -1,0 +1,162 @@
+package analytics
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rapportcrm/rapport/pkg/event"
+)
+
+// ChurnQuery asks for the churn report: customers at risk (churn risk of at least MinRisk) worth
+// winning back (past revenue of at least the 80th percentile of the scored customers'), the
+// monthly retention of the last Months months, and the customers that the churn rule would mark.
+type ChurnQuery struct {
+	AsOf        *time.Time
+	MinRisk     float64
+	ChurnedRisk float64
+	Months      int
+	Limit       int
+}
+
+// Defaults of the churn report.
+const (
+	DefaultMinRisk     = 0.5
+	DefaultChurnedRisk = 0.9
+	DefaultMonths      = 12
+)
+
+// MonthActivity is one month's buyers and how many of them bought again the next month.
+type MonthActivity struct {
+	Month, Active, RetainedNext int
+}
+
+// CohortCell is how many customers of a first-purchase month bought in a later month.
+type CohortCell struct {
+	Cohort, Month, Customers int
+}
+
+// PeriodRetention is one month's retention: of the customers who bought in the month before,
+// the share who bought again in this one; churn is the rest.
+type PeriodRetention struct {
+	Month         string   `json:"month"`
+	Base          int      `json:"base"`
+	Retained      int      `json:"retained"`
+	RetentionRate *float64 `json:"retention_rate" extensions:"x-nullable"`
+	ChurnRate     *float64 `json:"churn_rate" extensions:"x-nullable"`
+} // @name PeriodRetention
+
+// Cohort is the customers whose first purchase fell in a month, and the share of them buying
+// in each month since (index 0: the first month, always 1).
+type Cohort struct {
+	Month     string    `json:"month"`
+	Customers int       `json:"customers"`
+	Retention []float64 `json:"retention"`
+} // @name Cohort
+
+// ChurnReport is the churn analysis.
+type ChurnReport struct {
+	AsOf         time.Time         `json:"as_of"`
+	ModelAsOf    time.Time         `json:"model_as_of"`
+	MinRevenue   float64           `json:"min_revenue"`
+	AtRisk       []CLVScore        `json:"-"`
+	AtRiskTotal  int               `json:"at_risk_total"`
+	Retention    []PeriodRetention `json:"retention"`
+	Cohorts      []Cohort          `json:"cohorts"`
+	ShouldChurn  []uuid.UUID       `json:"should_churn"`
+	ChurnedTotal int               `json:"should_churn_total"`
+}
+
+func monthIndex(t time.Time) int { return t.Year()*12 + int(t.Month()) - 1 }
+
+func monthName(i int) string {
+	return time.Date(i/12, time.Month(i%12+1), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+}
+
+func share(part, whole int) *float64 {
+	if whole == 0 {
+		return nil
+	}
+	v := float64(part) / float64(whole)
+	v = float64(int64(v*10000+0.5)) / 10000
+	return &v
+}
+
+// Churn answers the churn report. The at-risk and should-churn lists come from the latest
+// lifetime-value fit; the retention figures from the purchases as of the as-of date.
+func (s *Service) Churn(ctx context.Context, actor event.Actor, q ChurnQuery) (ChurnReport, error) {
+	asOf := s.asOf(q.AsOf)
+	fit, err := s.CLVFit(ctx, actor, nil)
+	if err != nil {
+		return ChurnReport{}, err
+	}
+	rep := ChurnReport{AsOf: asOf, ModelAsOf: fit.AsOf, MinRevenue: fit.WinBackRevenue}
+	if rep.AtRisk, rep.AtRiskTotal, err = s.store.WinBack(ctx, actor.OrgID, q.MinRisk, rep.MinRevenue, q.Limit); err != nil {
+		return ChurnReport{}, err
+	}
+	if rep.ShouldChurn, rep.ChurnedTotal, err = s.store.ChurnCandidates(ctx, actor.OrgID, q.ChurnedRisk, q.Limit); err != nil {
+		return ChurnReport{}, err
+	}
+	currency, err := s.store.OrgCurrency(ctx, actor.OrgID)
+	if err != nil {
+		return ChurnReport{}, err
+	}
+	last := monthIndex(asOf)
+	first := last - q.Months + 1
+	months, cells, err := s.store.Retention(ctx, actor.OrgID, first-1, asOf, currency)
+	if err != nil {
+		return ChurnReport{}, err
+	}
+	active := map[int]MonthActivity{}
+	for _, m := range months {
+		active[m.Month] = m
+	}
+	for m := first; m <= last; m++ {
+		prev := active[m-1]
+		rep.Retention = append(rep.Retention, PeriodRetention{Month: monthName(m), Base: prev.Active, Retained: prev.RetainedNext,
+			RetentionRate: share(prev.RetainedNext, prev.Active), ChurnRate: share(prev.Active-prev.RetainedNext, prev.Active)})
+	}
+	cohorts := map[int]*Cohort{}
+	for _, c := range cells {
+		if c.Cohort < first {
+			continue
+		}
+		co := cohorts[c.Cohort]
+		if co == nil {
+			co = &Cohort{Month: monthName(c.Cohort), Retention: make([]float64, last-c.Cohort+1)}
+			cohorts[c.Cohort] = co
+		}
+		if c.Month == c.Cohort {
+			co.Customers = c.Customers
+		}
+	}
+	for _, c := range cells {
+		if co := cohorts[c.Cohort]; co != nil && co.Customers > 0 {
+			co.Retention[c.Month-c.Cohort] = *share(c.Customers, co.Customers)
+		}
+	}
+	for m := first; m <= last; m++ {
+		if co := cohorts[m]; co != nil {
+			rep.Cohorts = append(rep.Cohorts, *co)
+		}
+	}
+	return rep, nil
+}
+
+// ApplyChurn marks the customers that the churn rule names as churned (with dry run, only lists
+// them). It changes at most limit customers a call.
+func (s *Service) ApplyChurn(ctx context.Context, actor event.Actor, minRisk float64, limit int, dryRun bool) ([]Change, int, error) {
+	if _, err := s.CLVFit(ctx, actor, nil); err != nil {
+		return nil, 0, err
+	}
+	ids, total, err := s.store.ChurnCandidates(ctx, actor.OrgID, minRisk, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	changes := make([]Change, len(ids))
+	for i, id := range ids {
+		changes[i] = Change{CustomerID: id, Field: "status", From: "active", To: "churned", Rule: "churn_risk"}
+	}
+	return changes, total, s.apply(ctx, actor, changes, dryRun)
+}
