@@ -475,7 +475,7 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 	if err := q.Err(); err != nil {
 		return time.Time{}, time.Time{}, err
 	}
-	end := orDefault(to, time.Now().UTC().Truncate(time.Second))
+	end := orDefault(to, time.Now().UTC())
 	return orDefault(from, end.AddDate(0, 0, -30)).UTC(), end.UTC(), nil
 }
 

@@ -186,8 +186,8 @@ func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64))
 	if err != nil {
 		return nil, fitErr(err)
 	}
-	if spend.Q <= 1 || model.A <= 1 {
-		return nil, apperr.New(apperr.KindInvalid, "the fitted models have no finite expected value (a ≤ 1 or q ≤ 1): the purchase history is too short or too irregular")
+	if spend.Q <= 1 {
+		return nil, apperr.New(apperr.KindInvalid, "the fitted spend model has no finite mean (q ≤ 1): the purchase values are too irregular")
 	}
 	fit := CLVFit{AsOf: p.AsOf, Currency: currency, Params: p, BGNBD: model, BGNBDLogLikelihood: ll, GammaGamma: spend,
 		GammaLogLikelihood: gll, Customers: len(hs), FitSeconds: time.Since(start).Seconds(), JobID: j.ID.String()}

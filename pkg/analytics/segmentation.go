@@ -21,7 +21,7 @@ type SegmentationParams struct {
 type SegmentFigures struct {
 	Segment      string          `json:"segment"`
 	Customers    int             `json:"customers"`
-	Revenue      decimal.Decimal `json:"revenue"`
+	Revenue      decimal.Decimal `json:"revenue" swaggertype:"string" example:"1234.50"`
 	RevenueShare float64         `json:"revenue_share"`
 } // @name RFMSegmentFigures
 
@@ -49,7 +49,7 @@ type LorenzPoint struct {
 // Pareto is the concentration of trailing-12-month revenue.
 type Pareto struct {
 	Customers     int             `json:"customers"`
-	Revenue       decimal.Decimal `json:"revenue"`
+	Revenue       decimal.Decimal `json:"revenue" swaggertype:"string" example:"1234.50"`
 	TopShare      float64         `json:"top_20_percent_share"`
 	KeyAccounts   int             `json:"key_accounts"`
 	Gini          float64         `json:"gini"`
@@ -62,7 +62,7 @@ type Segmentation struct {
 	AsOf      time.Time        `json:"as_of"`
 	Currency  string           `json:"currency"`
 	Customers int              `json:"customers"`
-	Revenue   decimal.Decimal  `json:"revenue"`
+	Revenue   decimal.Decimal  `json:"revenue" swaggertype:"string" example:"1234.50"`
 	Segments  []SegmentFigures `json:"segments"`
 	Cutoffs   Cutoffs          `json:"cutoffs"`
 	Pareto    Pareto           `json:"pareto"`

@@ -1,0 +1,312 @@
+package analyticsapi_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rapportcrm/rapport/api/apitest"
+	"github.com/rapportcrm/rapport/pkg/analytics"
+)
+
+func do(t *testing.T, env *apitest.Env, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	res := env.Do(t, apitest.Req{Method: method, Path: path, Token: token, Body: body})
+	if res.Code != want {
+		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
+	}
+	return res.Map(t)
+}
+
+type purchase struct {
+	customer string
+	day      time.Time
+	dollars  string
+}
+
+// cdnow reads the raw CDNOW sample transactions: sample id, date, CDs, dollars.
+func cdnow(t *testing.T) (customers []string, purchases []purchase) {
+	t.Helper()
+	f, err := os.Open("../../../shared/data/CDNOW_sample.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) != 5 {
+			continue
+		}
+		day, err := time.Parse("20060102", fs[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !seen[fs[1]] {
+			seen[fs[1]] = true
+			customers = append(customers, fs[1])
+		}
+		purchases = append(purchases, purchase{customer: fs[1], day: day.Add(12 * time.Hour), dollars: fs[4]})
+	}
+	return customers, purchases
+}
+
+// load creates the customers and their purchases through the batch endpoints.
+func load(t *testing.T, env *apitest.Env, token string, customers []string, purchases []purchase) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for start := 0; start < len(customers); start += 1000 {
+		var items []any
+		for _, c := range customers[start:min(start+1000, len(customers))] {
+			items = append(items, map[string]any{"external_id": c, "first_name": "Customer", "last_name": c})
+		}
+		res := do(t, env, token, "POST", "/v1/customers/batch", map[string]any{"items": items, "atomic": true}, 200)
+		for i, r := range res["results"].([]any) {
+			ids[customers[start+i]] = r.(map[string]any)["id"].(string)
+		}
+	}
+	for start := 0; start < len(purchases); start += 1000 {
+		var items []any
+		for i, p := range purchases[start:min(start+1000, len(purchases))] {
+			items = append(items, map[string]any{"customer_id": ids[p.customer], "amount": p.dollars, "occurred_at": p.day,
+				"channel": "online", "external_id": fmt.Sprintf("order-%d", start+i)})
+		}
+		do(t, env, token, "POST", "/v1/purchases/batch", map[string]any{"items": items, "atomic": true}, 200)
+	}
+	return ids
+}
+
+// runJob runs the job a 202 answered and returns it once finished.
+func runJob(t *testing.T, env *apitest.Env, token string, accepted map[string]any) map[string]any {
+	t.Helper()
+	if accepted["status"] != "queued" {
+		t.Fatalf("job %v", accepted)
+	}
+	if !env.Jobs.RunNext(context.Background()) {
+		t.Fatal("no job was waiting")
+	}
+	return do(t, env, token, "GET", "/v1/jobs/"+accepted["id"].(string), nil, 200)
+}
+
+func near(t *testing.T, name string, got any, want, rel float64) {
+	t.Helper()
+	g := got.(float64)
+	if math.Abs(g-want) > rel*math.Abs(want) {
+		t.Errorf("%s = %.6g, want %.6g (±%.2g%%)", name, g, want, rel*100)
+	}
+}
+
+// The published CDNOW results, from the raw transactions loaded through the API.
+func TestCDNOWThroughTheAPI(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "CDNOW")
+	customers, purchases := cdnow(t)
+	if len(customers) != 2357 || len(purchases) != 6919 {
+		t.Fatalf("%d customers, %d purchases", len(customers), len(purchases))
+	}
+	ids := load(t, env, s.Access, customers, purchases)
+
+	// Before any fit: the reports answer 404, the customer has no scores.
+	do(t, env, s.Access, "GET", "/v1/analytics/clv", nil, 404)
+	if c := do(t, env, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200); c["value"] != nil || c["rfm"] != nil {
+		t.Fatalf("scores before a run: %v %v", c["value"], c["rfm"])
+	}
+
+	asOf := "1997-09-30T23:59:59Z" // the end of the 39-week calibration period
+	res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/analytics/clv/fit", Token: s.Access, Body: map[string]any{"as_of": asOf}})
+	if res.Code != 202 || !strings.HasPrefix(res.Header.Get("Location"), "/v1/jobs/") {
+		t.Fatalf("fit: %d %s %v", res.Code, res.Body, res.Header)
+	}
+	j := runJob(t, env, s.Access, res.Map(t))
+	if j["status"] != "succeeded" || j["progress"] != 1.0 {
+		t.Fatalf("job: %v", j)
+	}
+	fit := do(t, env, s.Access, "GET", "/v1/analytics/clv?as_of="+asOf, nil, 200)
+	bg, gg := fit["bgnbd"].(map[string]any), fit["gamma_gamma"].(map[string]any)
+	near(t, "r", bg["r"], 0.2426, 0.005)
+	near(t, "alpha", bg["alpha"], 4.4136, 0.005)
+	near(t, "a", bg["a"], 0.7929, 0.005)
+	near(t, "b", bg["b"], 2.4259, 0.005)
+	near(t, "BG/NBD log-likelihood", fit["bgnbd_log_likelihood"], -9582.43, 0.005)
+	near(t, "p", gg["p"], 6.25, 0.005)
+	near(t, "q", gg["q"], 3.74, 0.005)
+	near(t, "gamma", gg["gamma"], 15.44, 0.005)
+	near(t, "Gamma-Gamma log-likelihood", fit["gamma_gamma_log_likelihood"], -4055.92, 0.005)
+	if fit["customers"] != 2357.0 || fit["repeat_buyers"] != 946.0 {
+		t.Errorf("customers %v, repeat buyers %v", fit["customers"], fit["repeat_buyers"])
+	}
+	model := analytics.BGNBD{R: bg["r"].(float64), Alpha: bg["alpha"].(float64), A: bg["a"].(float64), B: bg["b"].(float64)}
+	// Customer 0001: x = 2, t_x = 30.43, T = 38.86 weeks.
+	near(t, "E[Y(39)] of customer 0001", model.ExpectedPurchases(analytics.History{X: 2, Tx: 30.43, T: 38.86}, 39), 1.226, 0.005)
+
+	// Per customer, on the customer and in lists.
+	first := do(t, env, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200)["value"].(map[string]any)
+	if p := first["p_alive"].(float64); math.Abs(p+first["churn_risk"].(float64)-1) > 1e-9 || p <= 0 || p > 1 {
+		t.Errorf("value of 0001: %v", first)
+	}
+	byCLV := do(t, env, s.Access, "GET", "/v1/customers?sort=-clv&limit=5", nil, 200)
+	items := byCLV["data"].([]any)
+	for i := 1; i < len(items); i++ {
+		a, b := items[i-1].(map[string]any)["value"].(map[string]any)["clv"].(float64), items[i].(map[string]any)["value"].(map[string]any)["clv"].(float64)
+		if a < b {
+			t.Fatalf("sort=-clv out of order: %v then %v", a, b)
+		}
+	}
+	next := do(t, env, s.Access, "GET", "/v1/customers?sort=-clv&limit=5&cursor="+byCLV["next_cursor"].(string), nil, 200)["data"].([]any)
+	if next[0].(map[string]any)["value"].(map[string]any)["clv"].(float64) > items[4].(map[string]any)["value"].(map[string]any)["clv"].(float64) {
+		t.Fatal("the second page of sort=-clv starts above the first")
+	}
+	risky := do(t, env, s.Access, "GET", "/v1/customers?churn_risk_above=0.9&limit=200", nil, 200)["data"].([]any)
+	for _, c := range risky {
+		if c.(map[string]any)["value"].(map[string]any)["churn_risk"].(float64) <= 0.9 {
+			t.Fatalf("churn_risk_above=0.9 listed %v", c)
+		}
+	}
+
+	matrix := do(t, env, s.Access, "GET", "/v1/analytics/loyalty-matrix", nil, 200)
+	total := 0.0
+	for _, q := range matrix["quadrants"].([]any) {
+		total += q.(map[string]any)["customers"].(float64)
+	}
+	if total != 2357 {
+		t.Errorf("the quadrants hold %v customers", total)
+	}
+
+	// RFM and value tiers as of the same date.
+	j = runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", map[string]any{"as_of": asOf}, 202))
+	if j["status"] != "succeeded" {
+		t.Fatalf("rfm job: %v", j)
+	}
+	rfm := do(t, env, s.Access, "GET", "/v1/analytics/rfm", nil, 200)
+	counted, share := 0.0, 0.0
+	for _, seg := range rfm["segments"].([]any) {
+		counted += seg.(map[string]any)["customers"].(float64)
+		share += seg.(map[string]any)["revenue_share"].(float64)
+	}
+	if rfm["customers"] != 2357.0 || counted != 2357 || math.Abs(share-1) > 0.001 {
+		t.Errorf("rfm: %v customers, segments hold %v, shares sum to %v", rfm["customers"], counted, share)
+	}
+	for _, r := range rfm["cutoffs"].(map[string]any)["frequency"].([]any) {
+		if r.(map[string]any)["min"].(float64) > r.(map[string]any)["max"].(float64) {
+			t.Errorf("frequency cut-off %v", r)
+		}
+	}
+	champions := do(t, env, s.Access, "GET", "/v1/customers?rfm_segment=champions&limit=200", nil, 200)["data"].([]any)
+	if len(champions) == 0 {
+		t.Fatal("no champions")
+	}
+	for _, c := range champions {
+		if r := c.(map[string]any)["rfm"].(map[string]any); r["segment"] != "champions" || r["r"] != 5.0 || r["f"].(float64) < 4 {
+			t.Fatalf("rfm_segment=champions listed %v", r)
+		}
+	}
+	pareto := do(t, env, s.Access, "GET", "/v1/analytics/pareto", nil, 200)
+	lorenz := pareto["lorenz"].([]any)
+	if len(lorenz) != 101 || lorenz[100].(map[string]any)["revenue_share"] != 1.0 {
+		t.Fatalf("lorenz: %v", lorenz)
+	}
+	if g := pareto["gini"].(float64); g <= 0 || g >= 1 {
+		t.Errorf("gini %v", g)
+	}
+
+	// The raw figures of the calibration period, for the KPIs.
+	var orders int
+	var revenue float64
+	for _, p := range purchases {
+		if p.day.Before(time.Date(1997, 10, 1, 0, 0, 0, 0, time.UTC)) {
+			orders++
+			v, _ := strconv.ParseFloat(p.dollars, 64)
+			revenue += v
+		}
+	}
+	kpis := do(t, env, s.Access, "GET", "/v1/analytics/kpis?from=1997-01-01T00:00:00Z&to=1997-10-01T00:00:00Z", nil, 200)
+	if kpis["orders"] != float64(orders) || math.Abs(kpis["revenue"].(float64)-revenue) > 0.01 || kpis["active_customers"] != 2357.0 {
+		t.Errorf("kpis: orders %v (want %d), revenue %v (want %.2f), active %v", kpis["orders"], orders, kpis["revenue"], revenue, kpis["active_customers"])
+	}
+	churn := do(t, env, s.Access, "GET", "/v1/analytics/churn?as_of=1997-09-30T23:59:59Z&months=9", nil, 200)
+	if len(churn["retention"].([]any)) != 9 || len(churn["cohorts"].([]any)) != 3 {
+		t.Errorf("churn: %d months of retention, %d cohorts (want 9 and 3: every first purchase is in Q1 1997)",
+			len(churn["retention"].([]any)), len(churn["cohorts"].([]any)))
+	}
+
+	// The ladder: a dry run lists, an applied run promotes and the moves show in the report.
+	days := map[string]map[time.Time]bool{}
+	for _, p := range purchases {
+		if days[p.customer] == nil {
+			days[p.customer] = map[time.Time]bool{}
+		}
+		days[p.customer][p.day] = true
+	}
+	repeaters := 0
+	for _, d := range days {
+		if len(d) >= 2 {
+			repeaters++
+		}
+	}
+	dry := do(t, env, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 10}, 200)
+	if dry["dry_run"] != true || dry["total"] != float64(repeaters) || len(dry["changes"].([]any)) != 10 {
+		t.Fatalf("ladder dry run: total %v (want %d), %d changes", dry["total"], repeaters, len(dry["changes"].([]any)))
+	}
+	done := do(t, env, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 3, "dry_run": false}, 200)
+	moved := done["changes"].([]any)[0].(map[string]any)["customer_id"].(string)
+	if c := do(t, env, s.Access, "GET", "/v1/customers/"+moved, nil, 200); c["lifecycle_stage"] != "client" {
+		t.Fatalf("after the ladder: %v", c["lifecycle_stage"])
+	}
+	moves := map[string]float64{}
+	for _, m := range do(t, env, s.Access, "GET", "/v1/analytics/ladder", nil, 200)["moves"].([]any) {
+		m := m.(map[string]any)
+		moves[m["from"].(string)+">"+m["to"].(string)] = m["count"].(float64)
+	}
+	if moves["prospect>customer"] != 2357 || moves["customer>client"] != 3 {
+		t.Fatalf("ladder moves %v", moves)
+	}
+	// The churn rule: applied to one customer, who is won back by the next purchase.
+	would := do(t, env, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{}, 200)
+	if would["total"] != churn["should_churn_total"] || would["total"].(float64) == 0 {
+		t.Fatalf("churn dry run %v, report %v", would["total"], churn["should_churn_total"])
+	}
+	churned := do(t, env, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{"dry_run": false, "limit": 1}, 200)
+	id := churned["changes"].([]any)[0].(map[string]any)["customer_id"].(string)
+	if c := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "churned" {
+		t.Fatalf("after the churn rule: %v", c["status"])
+	}
+	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": id, "amount": "10", "occurred_at": time.Now().UTC()}, 201)
+	if c := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "won_back" {
+		t.Fatalf("after buying again: %v", c["status"])
+	}
+	k := do(t, env, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	if k["churned"] != 1.0 || k["won_back"] != 1.0 {
+		t.Fatalf("kpis churned %v, won back %v", k["churned"], k["won_back"])
+	}
+}
+
+// An organization without purchases: the fit fails with a reason, the segmentation is empty,
+// and neither sees another organization's data.
+func TestAnalyticsWithoutPurchases(t *testing.T) {
+	env := apitest.New(t)
+	a, b := env.Signup(t, "A"), env.Signup(t, "B")
+	do(t, env, b.Access, "POST", "/v1/customers", map[string]any{"first_name": "Only"}, 201)
+	fitA := do(t, env, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{}, 202)
+	do(t, env, b.Access, "GET", "/v1/jobs/"+fitA["id"].(string), nil, 404)
+	j := runJob(t, env, a.Access, fitA)
+	if j["status"] != "failed" || !strings.Contains(j["error"].(string), "too few") {
+		t.Fatalf("fit without purchases: %v", j)
+	}
+	runJob(t, env, b.Access, do(t, env, b.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202))
+	if rfm := do(t, env, b.Access, "GET", "/v1/analytics/rfm", nil, 200); rfm["customers"] != 0.0 {
+		t.Fatalf("rfm: %v", rfm)
+	}
+	do(t, env, a.Access, "GET", "/v1/analytics/rfm", nil, 404)
+	do(t, env, b.Access, "GET", "/v1/analytics/churn", nil, 404)
+	do(t, env, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"horizon_months": 0, "monthly_discount_rate": 1.5}, 422)
+	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
+	do(t, env, viewer.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 403)
+	do(t, env, viewer.Access, "GET", "/v1/analytics/kpis", nil, 200)
+}
