@@ -75,17 +75,20 @@ type QuadrantFigures struct {
 
 // CLVFit is the stored summary of a lifetime-value fit.
 type CLVFit struct {
-	AsOf                 time.Time         `json:"as_of"`
-	Currency             string            `json:"currency"`
-	Params               CLVParams         `json:"params"`
-	BGNBD                BGNBD             `json:"bgnbd"`
-	BGNBDLogLikelihood   float64           `json:"bgnbd_log_likelihood"`
-	GammaGamma           GammaGamma        `json:"gamma_gamma"`
-	GammaLogLikelihood   float64           `json:"gamma_gamma_log_likelihood"`
-	Customers            int               `json:"customers"`
-	RepeatBuyers         int               `json:"repeat_buyers"`
+	AsOf               time.Time  `json:"as_of"`
+	Currency           string     `json:"currency"`
+	Params             CLVParams  `json:"params"`
+	BGNBD              BGNBD      `json:"bgnbd"`
+	BGNBDLogLikelihood float64    `json:"bgnbd_log_likelihood"`
+	GammaGamma         GammaGamma `json:"gamma_gamma"`
+	GammaLogLikelihood float64    `json:"gamma_gamma_log_likelihood"`
+	Customers          int        `json:"customers"`
+	RepeatBuyers       int        `json:"repeat_buyers"`
+	// Seconds spent reading the histories (SQL), fitting, scoring and writing the scores.
+	LoadSeconds          float64           `json:"load_seconds"`
 	FitSeconds           float64           `json:"fit_seconds"`
 	ScoreSeconds         float64           `json:"score_seconds"`
+	WriteSeconds         float64           `json:"write_seconds"`
 	PAlive               Distribution      `json:"p_alive"`
 	ExpectedPurchases365 Distribution      `json:"expected_purchases_365"`
 	CLV                  Distribution      `json:"clv"`
@@ -167,17 +170,19 @@ func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64))
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	customers, err := s.store.Histories(ctx, j.OrgID, p.AsOf, currency)
 	if err != nil {
 		return nil, err
 	}
+	loaded := time.Since(start).Seconds()
 	progress(0.2)
 	asOfDay := dayNumber(p.AsOf)
 	hs := make([]History, len(customers))
 	for i, c := range customers {
 		hs[i] = toHistory(c, asOfDay)
 	}
-	start := time.Now()
+	start = time.Now()
 	model, ll, err := FitBGNBD(grouped(hs))
 	if err != nil {
 		return nil, fitErr(err)
@@ -190,16 +195,18 @@ func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64))
 		return nil, apperr.New(apperr.KindInvalid, "the fitted spend model has no finite mean (q ≤ 1): the purchase values are too irregular")
 	}
 	fit := CLVFit{AsOf: p.AsOf, Currency: currency, Params: p, BGNBD: model, BGNBDLogLikelihood: ll, GammaGamma: spend,
-		GammaLogLikelihood: gll, Customers: len(hs), FitSeconds: time.Since(start).Seconds(), JobID: j.ID.String()}
+		GammaLogLikelihood: gll, Customers: len(hs), LoadSeconds: loaded, FitSeconds: time.Since(start).Seconds(), JobID: j.ID.String()}
 	progress(0.4)
 	start = time.Now()
 	scores := score(model, spend, p, customers, hs)
 	fit.ScoreSeconds = time.Since(start).Seconds()
 	fit.summarize(scores)
 	progress(0.6)
+	start = time.Now()
 	if err := s.store.ReplaceCLVScores(ctx, j.OrgID, p.AsOf, scores); err != nil {
 		return nil, err
 	}
+	fit.WriteSeconds = time.Since(start).Seconds()
 	if err := s.saveRun(ctx, j, KindCLV, p.AsOf, fit); err != nil {
 		return nil, err
 	}

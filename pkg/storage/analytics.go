@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 
@@ -26,6 +28,19 @@ var _ analytics.Store = (*AnalyticsStore)(nil)
 // AnalyticsStore returns the store over db.
 func (db *DB) AnalyticsStore() *AnalyticsStore {
 	return &AnalyticsStore{PurchaseStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}}
+}
+
+// heavy runs fn in a transaction with room to sort and hash a million customers in memory on
+// PostgreSQL (the default work_mem of 4 MB spills the per-customer aggregates to disk).
+func (s *AnalyticsStore) heavy(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SET LOCAL work_mem = '256MB'").Error; err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	}))
 }
 
 // num reads a decimal column as a float (SQLite keeps decimals as text).
@@ -100,7 +115,7 @@ func (s *AnalyticsStore) ScoreSegments(ctx context.Context, orgID uuid.UUID, asO
 		FROM (SELECT p.customer_id, max(p.occurred_at) AS last_at, count(*) AS n, sum(` + s.net() + `) AS total,
 				sum(CASE WHEN p.occurred_at > ? THEN ` + s.net() + ` ELSE 0 END) AS rev12` + counted + `
 			GROUP BY p.customer_id) s) t`
-	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.heavy(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM rfm_scores WHERE org_id = ?", orgID).Error; err != nil {
 			return err
 		}
@@ -110,7 +125,7 @@ func (s *AnalyticsStore) ScoreSegments(ctx context.Context, orgID uuid.UUID, asO
 		return s.segmentFigures(ctx, tx, orgID, asOf, &seg)
 	})
 	seg.Pareto.WindowStartAt = windowStart
-	return seg, translate(err)
+	return seg, err
 }
 
 // segmentFigures reads a scoring's figures back: per segment, the score cut-offs and the
@@ -250,49 +265,79 @@ func (s *AnalyticsStore) Histories(ctx context.Context, orgID uuid.UUID, asOf ti
 			FROM (SELECT p.customer_id, ` + s.day("p.occurred_at") + ` AS d, sum(` + s.net() + `) AS v` + counted + `
 				GROUP BY p.customer_id, ` + s.day("p.occurred_at") + `) days) firsts
 		GROUP BY customer_id`
-	rows, err := s.with(ctx).Raw(q, orgID, currency, asOf).Rows()
-	if err != nil {
-		return nil, translate(err)
-	}
 	var out []analytics.CustomerHistory
-	err = eachRow(rows, func() error {
-		var h analytics.CustomerHistory
-		if err := rows.Scan(&h.CustomerID, &h.FirstDay, &h.LastDay, &h.Days, &h.Total, &h.FirstDayTotal); err != nil {
+	err := s.heavy(ctx, func(tx *gorm.DB) error {
+		rows, err := tx.Raw(q, orgID, currency, asOf).Rows()
+		if err != nil {
 			return err
 		}
-		h.LastPurchaseAt = time.Unix(int64(h.LastDay)*86400, 0).UTC()
-		out = append(out, h)
-		return nil
+		return eachRow(rows, func() error {
+			var h analytics.CustomerHistory
+			if err := rows.Scan(&h.CustomerID, &h.FirstDay, &h.LastDay, &h.Days, &h.Total, &h.FirstDayTotal); err != nil {
+				return err
+			}
+			h.LastPurchaseAt = time.Unix(int64(h.LastDay)*86400, 0).UTC()
+			out = append(out, h)
+			return nil
+		})
 	})
-	return out, translate(err)
+	return out, err
 }
 
 const clvColumns = `org_id, customer_id, as_of, repeat_purchases, tenure_weeks, p_alive, churn_risk, expected_purchases_90,
 	expected_purchases_365, expected_order_value, clv, revenue, last_purchase_day, quadrant`
 
-// ReplaceCLVScores swaps the organization's scores in one transaction, in multi-row statements.
+// ReplaceCLVScores swaps the organization's scores in one transaction: on PostgreSQL with COPY,
+// on SQLite in multi-row statements.
 func (s *AnalyticsStore) ReplaceCLVScores(ctx context.Context, orgID uuid.UUID, asOf time.Time, scores []analytics.CLVScore) error {
-	const columns = 14
-	size := s.chunk() * 4
-	if s.dialect == SQLite {
-		size = s.chunk()
+	row := func(c analytics.CLVScore) []any {
+		return []any{orgID, c.CustomerID, asOf, c.RepeatPurchases, c.TenureWeeks, c.PAlive, 1 - c.PAlive,
+			c.ExpectedPurchases90, c.ExpectedPurchases365, c.ExpectedOrderValue, c.CLV, c.Revenue, c.LastPurchaseAt, c.Quadrant}
 	}
-	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	if s.dialect == Postgres {
+		return s.copyReplace(ctx, "clv_scores", orgID, strings.Fields(strings.ReplaceAll(clvColumns, ",", " ")), len(scores),
+			func(i int) ([]any, error) { return row(scores[i]), nil })
+	}
+	const columns = 14
+	return s.heavy(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec("DELETE FROM clv_scores WHERE org_id = ?", orgID).Error; err != nil {
 			return err
 		}
-		for start := 0; start < len(scores); start += size {
-			chunk := scores[start:min(start+size, len(scores))]
+		for start := 0; start < len(scores); start += s.chunk() {
+			chunk := scores[start:min(start+s.chunk(), len(scores))]
 			values := make([]any, 0, len(chunk)*columns)
 			for _, c := range chunk {
-				values = append(values, orgID, c.CustomerID, asOf, c.RepeatPurchases, c.TenureWeeks, c.PAlive, 1-c.PAlive,
-					c.ExpectedPurchases90, c.ExpectedPurchases365, c.ExpectedOrderValue, c.CLV, c.Revenue, c.LastPurchaseAt, c.Quadrant)
+				values = append(values, row(c)...)
 			}
 			if err := tx.Exec("INSERT INTO clv_scores ("+clvColumns+") VALUES "+rowPlaceholders(columns, len(chunk)), values...).Error; err != nil {
 				return err
 			}
 		}
 		return nil
+	})
+}
+
+// copyReplace deletes the organization's rows of a table and copies n new ones in, in one
+// PostgreSQL transaction on a connection of its own (COPY needs pgx itself, below database/sql).
+func (s *AnalyticsStore) copyReplace(ctx context.Context, table string, orgID uuid.UUID, columns []string, n int, row func(int) ([]any, error)) error {
+	pool, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	c, err := pool.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer c.Close()
+	return translate(c.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		return pgx.BeginFunc(ctx, pc, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE org_id = $1", orgID); err != nil {
+				return err
+			}
+			_, err := tx.CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromSlice(n, row))
+			return err
+		})
 	}))
 }
 
