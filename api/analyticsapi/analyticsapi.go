@@ -346,16 +346,18 @@ type ChurnReport struct {
 // churn godoc
 //
 //	@Summary		Churn: customers worth winning back, retention and cohorts
-//	@Description	Churn risk = 1 − P(alive) from the latest lifetime-value fit. Retention for month m =
+//	@Description	Churn risk = 1 − P(alive) from the latest lifetime-value fit. The retention figures come from the
+//	@Description	segmentation run as of as_of (or the latest; 404 without one): retention for month m =
 //	@Description	customers who bought in m−1 and in m / customers who bought in m−1; churn rate = 1 − that
-//	@Description	(null without buyers in m−1). The cohort table covers the last months months up to as_of.
+//	@Description	(null without buyers in m−1); the cohort table holds the first-purchase months among the last
+//	@Description	months months, each with the share of its customers buying in each month since.
 //	@Tags			analytics
 //	@Produce		json
 //	@Security		BearerAuth
-//	@Param			as_of			query		string	false	"End of the retention window (RFC 3339); default now"	format(date-time)
+//	@Param			as_of			query		string	false	"The segmentation run's as_of (RFC 3339); default the latest run"	format(date-time)
 //	@Param			min_risk		query		number	false	"At-risk threshold, 0 to 1"	default(0.5)
 //	@Param			churned_risk	query		number	false	"Churn rule threshold, 0 to 1"	default(0.9)
-//	@Param			months			query		int		false	"Months of retention, 1 to 36"	default(12)
+//	@Param			months			query		int		false	"Months of retention, 1 to 24"	default(12)
 //	@Param			limit			query		int		false	"Customers listed, 1 to 500"	default(50)
 //	@Success		200				{object}	ChurnReport
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
@@ -364,7 +366,7 @@ func (h handlers) churn(c echo.Context) error {
 	q, asOf := asOfQuery(c, "min_risk", "churned_risk", "months")
 	cq := analytics.ChurnQuery{AsOf: asOf, MinRisk: orDefault(q.Float("min_risk", 0, 1), analytics.DefaultMinRisk),
 		ChurnedRisk: orDefault(q.Float("churned_risk", 0, 1), analytics.DefaultChurnedRisk),
-		Months:      int(orDefault(q.Float("months", 1, 36), analytics.DefaultMonths)), Limit: int(orDefault(q.Float("limit", 1, 500), 50))}
+		Months:      int(orDefault(q.Float("months", 1, analytics.RetentionMonths), analytics.DefaultMonths)), Limit: int(orDefault(q.Float("limit", 1, 500), 50))}
 	if err := q.Err(); err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 
 // ChurnQuery asks for the churn report: customers at risk (churn risk of at least MinRisk) worth
 // winning back (past revenue of at least the 80th percentile of the scored customers'), the
-// monthly retention of the last Months months, and the customers that the churn rule would mark.
+// monthly retention of the last Months months (at most RetentionMonths) of the segmentation run
+// as of AsOf, and the customers that the churn rule would mark.
 type ChurnQuery struct {
 	AsOf        *time.Time
 	MinRisk     float64
@@ -83,38 +84,54 @@ func share(part, whole int) *float64 {
 	return &v
 }
 
+// RetentionMonths is how many months of retention and cohorts a segmentation run stores.
+const RetentionMonths = 24
+
 // Churn answers the churn report. The at-risk and should-churn lists come from the latest
-// lifetime-value fit; the retention figures from the purchases as of the as-of date.
+// lifetime-value fit; the retention figures from the segmentation run as of q.AsOf (or the latest).
 func (s *Service) Churn(ctx context.Context, actor event.Actor, q ChurnQuery) (ChurnReport, error) {
-	asOf := s.asOf(q.AsOf)
 	fit, err := s.CLVFit(ctx, actor, nil)
 	if err != nil {
 		return ChurnReport{}, err
 	}
-	rep := ChurnReport{AsOf: asOf, ModelAsOf: fit.AsOf, MinRevenue: fit.WinBackRevenue}
+	seg, err := s.Segmentation(ctx, actor, q.AsOf)
+	if err != nil {
+		return ChurnReport{}, err
+	}
+	rep := ChurnReport{AsOf: seg.AsOf, ModelAsOf: fit.AsOf, MinRevenue: fit.WinBackRevenue, Retention: seg.Retention, Cohorts: []Cohort{}}
 	if rep.AtRisk, rep.AtRiskTotal, err = s.store.WinBack(ctx, actor.OrgID, q.MinRisk, rep.MinRevenue, q.Limit); err != nil {
 		return ChurnReport{}, err
 	}
 	if rep.ShouldChurn, rep.ChurnedTotal, err = s.store.ChurnCandidates(ctx, actor.OrgID, q.ChurnedRisk, q.Limit); err != nil {
 		return ChurnReport{}, err
 	}
-	currency, err := s.store.OrgCurrency(ctx, actor.OrgID)
-	if err != nil {
-		return ChurnReport{}, err
+	rep.Retention = rep.Retention[max(0, len(rep.Retention)-q.Months):]
+	if len(rep.Retention) > 0 {
+		for _, c := range seg.Cohorts {
+			if c.Month >= rep.Retention[0].Month {
+				rep.Cohorts = append(rep.Cohorts, c)
+			}
+		}
 	}
+	return rep, nil
+}
+
+// retention computes the monthly retention and the cohort table of the months months up to asOf.
+func (s *Service) retention(ctx context.Context, orgID uuid.UUID, asOf time.Time, currency string, months int) ([]PeriodRetention, []Cohort, error) {
 	last := monthIndex(asOf)
-	first := last - q.Months + 1
-	months, cells, err := s.store.Retention(ctx, actor.OrgID, first-1, asOf, currency)
+	first := last - months + 1
+	active, cells, err := s.store.Retention(ctx, orgID, first-1, asOf, currency)
 	if err != nil {
-		return ChurnReport{}, err
+		return nil, nil, err
 	}
-	active := map[int]MonthActivity{}
-	for _, m := range months {
-		active[m.Month] = m
+	byMonth := map[int]MonthActivity{}
+	for _, m := range active {
+		byMonth[m.Month] = m
 	}
+	var retention []PeriodRetention
 	for m := first; m <= last; m++ {
-		prev := active[m-1]
-		rep.Retention = append(rep.Retention, PeriodRetention{Month: monthName(m), Base: prev.Active, Retained: prev.RetainedNext,
+		prev := byMonth[m-1]
+		retention = append(retention, PeriodRetention{Month: monthName(m), Base: prev.Active, Retained: prev.RetainedNext,
 			RetentionRate: share(prev.RetainedNext, prev.Active), ChurnRate: share(prev.Active-prev.RetainedNext, prev.Active)})
 	}
 	cohorts := map[int]*Cohort{}
@@ -136,12 +153,13 @@ func (s *Service) Churn(ctx context.Context, actor event.Actor, q ChurnQuery) (C
 			co.Retention[c.Month-c.Cohort] = *share(c.Customers, co.Customers)
 		}
 	}
+	out := []Cohort{}
 	for m := first; m <= last; m++ {
 		if co := cohorts[m]; co != nil {
-			rep.Cohorts = append(rep.Cohorts, *co)
+			out = append(out, *co)
 		}
 	}
-	return rep, nil
+	return retention, out, nil
 }
 
 // ApplyChurn marks the customers that the churn rule names as churned (with dry run, only lists

@@ -66,7 +66,10 @@ type Segmentation struct {
 	Segments  []SegmentFigures `json:"segments"`
 	Cutoffs   Cutoffs          `json:"cutoffs"`
 	Pareto    Pareto           `json:"pareto"`
-	JobID     string           `json:"job_id"`
+	// The last RetentionMonths months up to as_of: monthly retention and first-purchase cohorts.
+	Retention []PeriodRetention `json:"retention"`
+	Cohorts   []Cohort          `json:"cohorts"`
+	JobID     string            `json:"job_id"`
 } // @name RFMReport
 
 // StartSegmentation enqueues a segmentation job as of asOf (nil: now).
@@ -87,7 +90,10 @@ func (s *Service) runSegmentation(ctx context.Context, j job.Job, progress func(
 	if err != nil {
 		return nil, err
 	}
-	progress(0.9)
+	progress(0.6)
+	if seg.Retention, seg.Cohorts, err = s.retention(ctx, j.OrgID, p.AsOf, currency, RetentionMonths); err != nil {
+		return nil, err
+	}
 	seg.AsOf, seg.Currency, seg.JobID = p.AsOf, currency, j.ID.String()
 	if err := s.saveRun(ctx, j, KindSegmentation, p.AsOf, seg); err != nil {
 		return nil, err

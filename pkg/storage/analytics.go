@@ -43,6 +43,15 @@ func (s *AnalyticsStore) heavy(ctx context.Context, fn func(tx *gorm.DB) error) 
 	}))
 }
 
+// analyze refreshes the planner's statistics of a table whose organization's rows were just
+// replaced; stale statistics had the customer list filtered by segment take 0.8 s instead of 6 ms.
+func (s *AnalyticsStore) analyze(ctx context.Context, table string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	return translate(s.with(ctx).Exec("ANALYZE " + table).Error)
+}
+
 // num reads a decimal column as a float (SQLite keeps decimals as text).
 func (s *AnalyticsStore) num(expr string) string {
 	if s.dialect == SQLite {
@@ -125,7 +134,10 @@ func (s *AnalyticsStore) ScoreSegments(ctx context.Context, orgID uuid.UUID, asO
 		return s.segmentFigures(ctx, tx, orgID, asOf, &seg)
 	})
 	seg.Pareto.WindowStartAt = windowStart
-	return seg, err
+	if err != nil {
+		return seg, err
+	}
+	return seg, s.analyze(ctx, "rfm_scores")
 }
 
 // segmentFigures reads a scoring's figures back: per segment, the score cut-offs and the
@@ -295,8 +307,12 @@ func (s *AnalyticsStore) ReplaceCLVScores(ctx context.Context, orgID uuid.UUID, 
 			c.ExpectedPurchases90, c.ExpectedPurchases365, c.ExpectedOrderValue, c.CLV, c.Revenue, c.LastPurchaseAt, c.Quadrant}
 	}
 	if s.dialect == Postgres {
-		return s.copyReplace(ctx, "clv_scores", orgID, strings.Fields(strings.ReplaceAll(clvColumns, ",", " ")), len(scores),
+		err := s.copyReplace(ctx, "clv_scores", orgID, strings.Fields(strings.ReplaceAll(clvColumns, ",", " ")), len(scores),
 			func(i int) ([]any, error) { return row(scores[i]), nil })
+		if err != nil {
+			return err
+		}
+		return s.analyze(ctx, "clv_scores")
 	}
 	const columns = 14
 	return s.heavy(ctx, func(tx *gorm.DB) error {
@@ -445,36 +461,38 @@ func (s *AnalyticsStore) ChurnCandidates(ctx context.Context, orgID uuid.UUID, m
 func (s *AnalyticsStore) Retention(ctx context.Context, orgID uuid.UUID, firstMonth int, asOf time.Time, currency string) ([]analytics.MonthActivity, []analytics.CohortCell, error) {
 	start := time.Date(firstMonth/12, time.Month(firstMonth%12+1), 1, 0, 0, 0, 0, time.UTC)
 	active := "SELECT DISTINCT p.customer_id, " + s.month("p.occurred_at") + " AS m" + counted + " AND p.occurred_at >= ?"
-	args := []any{orgID, currency, asOf, start}
-	rows, err := s.with(ctx).Raw("WITH a AS ("+active+`) SELECT a.m, count(*), count(b.customer_id) FROM a
-		LEFT JOIN a b ON b.customer_id = a.customer_id AND b.m = a.m + 1 GROUP BY a.m`, args...).Rows()
-	if err != nil {
-		return nil, nil, translate(err)
-	}
-	var months []analytics.MonthActivity
-	err = eachRow(rows, func() error {
-		var m analytics.MonthActivity
-		err := rows.Scan(&m.Month, &m.Active, &m.RetainedNext)
-		months = append(months, m)
-		return err
-	})
-	if err != nil {
-		return nil, nil, translate(err)
-	}
 	firsts := "SELECT p.customer_id, min(" + s.month("p.occurred_at") + ") AS cohort" + counted + " GROUP BY p.customer_id"
-	rows, err = s.with(ctx).Raw("WITH a AS ("+active+"), f AS ("+firsts+`) SELECT f.cohort, a.m, count(*) FROM a
-		JOIN f ON f.customer_id = a.customer_id WHERE f.cohort >= ? GROUP BY f.cohort, a.m`, append(args, orgID, currency, asOf, firstMonth)...).Rows()
-	if err != nil {
-		return nil, nil, translate(err)
-	}
+	args := []any{orgID, currency, asOf, start}
+	var months []analytics.MonthActivity
 	var cells []analytics.CohortCell
-	err = eachRow(rows, func() error {
-		var c analytics.CohortCell
-		err := rows.Scan(&c.Cohort, &c.Month, &c.Customers)
-		cells = append(cells, c)
-		return err
+	err := s.heavy(ctx, func(tx *gorm.DB) error {
+		rows, err := tx.Raw("WITH a AS ("+active+`) SELECT a.m, count(*), count(b.customer_id) FROM a
+			LEFT JOIN a b ON b.customer_id = a.customer_id AND b.m = a.m + 1 GROUP BY a.m`, args...).Rows()
+		if err != nil {
+			return err
+		}
+		err = eachRow(rows, func() error {
+			var m analytics.MonthActivity
+			err := rows.Scan(&m.Month, &m.Active, &m.RetainedNext)
+			months = append(months, m)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Raw("WITH a AS ("+active+"), f AS ("+firsts+`) SELECT f.cohort, a.m, count(*) FROM a
+			JOIN f ON f.customer_id = a.customer_id WHERE f.cohort >= ? GROUP BY f.cohort, a.m`, append(args, orgID, currency, asOf, firstMonth)...).Rows()
+		if err != nil {
+			return err
+		}
+		return eachRow(rows, func() error {
+			var c analytics.CohortCell
+			err := rows.Scan(&c.Cohort, &c.Month, &c.Customers)
+			cells = append(cells, c)
+			return err
+		})
 	})
-	return months, cells, translate(err)
+	return months, cells, err
 }
 
 // StageCounts answers the live customers per lifecycle stage.
@@ -541,17 +559,21 @@ func (s *AnalyticsStore) LadderCandidates(ctx context.Context, orgID uuid.UUID, 
 func (s *AnalyticsStore) PeriodFacts(ctx context.Context, orgID uuid.UUID, from, to time.Time, currency string) (analytics.PeriodFacts, error) {
 	f := analytics.PeriodFacts{Sources: map[string]analytics.SourceCost{}}
 	from, to = from.UTC(), to.UTC()
-	db := s.with(ctx)
+	err := s.heavy(ctx, func(db *gorm.DB) error { return s.periodFacts(db, orgID, from, to, currency, &f) })
+	return f, err
+}
+
+func (s *AnalyticsStore) periodFacts(db *gorm.DB, orgID uuid.UUID, from, to time.Time, currency string, f *analytics.PeriodFacts) error {
 	err := db.Raw("SELECT count(*) FROM customers WHERE org_id = ? AND deleted_at IS NULL AND created_at < ?", orgID, to).Row().Scan(&f.TotalCustomers)
 	if err != nil {
-		return f, translate(err)
+		return err
 	}
 	rows, err := db.Raw(`SELECT source, count(*), sum(CASE WHEN acquisition_cost_currency = ? THEN 1 ELSE 0 END),
 		coalesce(sum(CASE WHEN acquisition_cost_currency = ? THEN `+s.num("acquisition_cost_amount")+` END), 0)
 		FROM customers WHERE org_id = ? AND deleted_at IS NULL AND created_at >= ? AND created_at < ? GROUP BY source`,
 		currency, currency, orgID, from, to).Rows()
 	if err != nil {
-		return f, translate(err)
+		return err
 	}
 	err = eachRow(rows, func() error {
 		var src string
@@ -562,7 +584,7 @@ func (s *AnalyticsStore) PeriodFacts(ctx context.Context, orgID uuid.UUID, from,
 		return err
 	})
 	if err != nil {
-		return f, translate(err)
+		return err
 	}
 	prevFrom := from.Add(-to.Sub(from))
 	err = db.Raw(`SELECT coalesce(sum(cur), 0), coalesce(sum(CASE WHEN days >= 2 THEN 1 ELSE 0 END), 0), coalesce(sum(n), 0),
@@ -576,12 +598,12 @@ func (s *AnalyticsStore) PeriodFacts(ctx context.Context, orgID uuid.UUID, from,
 			GROUP BY p.customer_id) x`, from, from, from, from, from, orgID, currency, to, prevFrom, to).Row().
 		Scan(&f.ActiveCustomers, &f.RepeatCustomers, &f.Orders, &f.Revenue, &f.PrevActive, &f.Retained)
 	if err != nil {
-		return f, translate(err)
+		return err
 	}
 	to2 := s.jsonText("data", "to")
 	err = db.Raw(`SELECT coalesce(sum(CASE WHEN `+to2+` = 'churned' THEN 1 ELSE 0 END), 0),
 		coalesce(sum(CASE WHEN `+to2+` = 'won_back' THEN 1 ELSE 0 END), 0)
 		FROM events WHERE org_id = ? AND type = 'customer.status_changed' AND occurred_at >= ? AND occurred_at < ?`, orgID, from, to).Row().
 		Scan(&f.Churned, &f.WonBack)
-	return f, translate(err)
+	return err
 }
