@@ -460,28 +460,32 @@ func (s *AnalyticsStore) ChurnCandidates(ctx context.Context, orgID uuid.UUID, m
 // month, and the cohort table of the customers whose first purchase is in or after firstMonth.
 func (s *AnalyticsStore) Retention(ctx context.Context, orgID uuid.UUID, firstMonth int, asOf time.Time, currency string) ([]analytics.MonthActivity, []analytics.CohortCell, error) {
 	start := time.Date(firstMonth/12, time.Month(firstMonth%12+1), 1, 0, 0, 0, 0, time.UTC)
-	active := "SELECT DISTINCT p.customer_id, " + s.month("p.occurred_at") + " AS m" + counted + " AND p.occurred_at >= ?"
-	firsts := "SELECT p.customer_id, min(" + s.month("p.occurred_at") + ") AS cohort" + counted + " GROUP BY p.customer_id"
-	args := []any{orgID, currency, asOf, start}
-	var months []analytics.MonthActivity
+	months := "SELECT DISTINCT p.customer_id, " + s.month("p.occurred_at") + " AS m" + counted
+	// Window functions rather than self-joins: PostgreSQL joins a CTE to itself with a nested
+	// loop when it misjudges its size (50 s for 13,000 customer-months).
+	retention := `SELECT m, count(*), sum(CASE WHEN nxt = m + 1 THEN 1 ELSE 0 END)
+		FROM (SELECT m, lead(m) OVER (PARTITION BY customer_id ORDER BY m) AS nxt FROM (` + months + ` AND p.occurred_at >= ?) d) x
+		GROUP BY m`
+	cohorts := `SELECT cohort, m, count(*)
+		FROM (SELECT m, min(m) OVER (PARTITION BY customer_id) AS cohort FROM (` + months + `) d) x
+		WHERE cohort >= ? GROUP BY cohort, m`
+	var active []analytics.MonthActivity
 	var cells []analytics.CohortCell
 	err := s.heavy(ctx, func(tx *gorm.DB) error {
-		rows, err := tx.Raw("WITH a AS ("+active+`) SELECT a.m, count(*), count(b.customer_id) FROM a
-			LEFT JOIN a b ON b.customer_id = a.customer_id AND b.m = a.m + 1 GROUP BY a.m`, args...).Rows()
+		rows, err := tx.Raw(retention, orgID, currency, asOf, start).Rows()
 		if err != nil {
 			return err
 		}
 		err = eachRow(rows, func() error {
 			var m analytics.MonthActivity
 			err := rows.Scan(&m.Month, &m.Active, &m.RetainedNext)
-			months = append(months, m)
+			active = append(active, m)
 			return err
 		})
 		if err != nil {
 			return err
 		}
-		rows, err = tx.Raw("WITH a AS ("+active+"), f AS ("+firsts+`) SELECT f.cohort, a.m, count(*) FROM a
-			JOIN f ON f.customer_id = a.customer_id WHERE f.cohort >= ? GROUP BY f.cohort, a.m`, append(args, orgID, currency, asOf, firstMonth)...).Rows()
+		rows, err = tx.Raw(cohorts, orgID, currency, asOf, firstMonth).Rows()
 		if err != nil {
 			return err
 		}
@@ -492,7 +496,7 @@ func (s *AnalyticsStore) Retention(ctx context.Context, orgID uuid.UUID, firstMo
 			return err
 		})
 	})
-	return months, cells, err
+	return active, cells, err
 }
 
 // StageCounts answers the live customers per lifecycle stage.

@@ -64,6 +64,10 @@ func URL(t testing.TB) string {
 	if _, err := admin.Exec(fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
+	// A test database is thrown away: commits need not wait for the disk.
+	if _, err := admin.Exec(fmt.Sprintf("ALTER DATABASE %s SET synchronous_commit = off", name)); err != nil {
+		t.Fatalf("configure test database: %v", err)
+	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("pgx", base)
 		if err != nil {
