@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -309,4 +310,57 @@ func TestAnalyticsWithoutPurchases(t *testing.T) {
 	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
 	do(t, env, viewer.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 403)
 	do(t, env, viewer.Access, "GET", "/v1/analytics/kpis", nil, 200)
+}
+
+// A single customer, then ties: five customers with the same history get distinct scores in the
+// order of their ids, the same on every run; acquisition costs give the CAC per source.
+func TestSingleCustomerAndTies(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Ties")
+	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	var ids []string
+	add := func(source, cost string) {
+		c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Tie", "source": source,
+			"acquisition_cost": map[string]any{"amount": cost, "currency": "EUR"}}, 201)
+		ids = append(ids, c["id"].(string))
+		do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c["id"], "amount": "20", "occurred_at": day}, 201)
+	}
+	add("ads", "30")
+	asOf := map[string]any{"as_of": "2026-04-01T00:00:00Z"}
+	runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
+	if rfm := do(t, env, s.Access, "GET", "/v1/customers/"+ids[0], nil, 200)["rfm"].(map[string]any); rfm["r"] != 1.0 || rfm["recency_days"] != 30.0 || rfm["key_account"] != true {
+		t.Fatalf("a single customer: %v", rfm)
+	}
+	if j := runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/clv/fit", asOf, 202)); j["status"] != "failed" {
+		t.Fatalf("a fit on one customer: %v", j)
+	}
+	for range 4 {
+		add("referral", "10")
+	}
+	slices.Sort(ids)
+	scores := func() []float64 {
+		runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
+		var out []float64
+		for _, id := range ids {
+			rfm := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200)["rfm"].(map[string]any)
+			out = append(out, rfm["r"].(float64), rfm["f"].(float64), rfm["m"].(float64))
+		}
+		return out
+	}
+	first := scores()
+	if want := []float64{1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5}; !slices.Equal(first, want) {
+		t.Fatalf("tied scores %v, want %v", first, want)
+	}
+	if again := scores(); !slices.Equal(again, first) {
+		t.Fatalf("a second run scored %v, the first %v", again, first)
+	}
+	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-01T00:00:00Z", nil, 200)
+	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-02T00:00:00Z", nil, 404)
+	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=yesterday", nil, 400)
+
+	k := do(t, env, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	bySource := k["cac_by_source"].(map[string]any)
+	if k["new_customers"] != 5.0 || k["cac"] != 14.0 || bySource["ads"].(map[string]any)["cac"] != 30.0 || bySource["referral"].(map[string]any)["cac"] != 10.0 {
+		t.Fatalf("kpis: new %v, cac %v, by source %v", k["new_customers"], k["cac"], bySource)
+	}
 }

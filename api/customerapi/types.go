@@ -113,7 +113,7 @@ type RFM struct {
 	F       int    `json:"f" minimum:"1" maximum:"5"`
 	M       int    `json:"m" minimum:"1" maximum:"5"`
 	Segment string `json:"segment" enums:"champions,loyal_customers,potential_loyalists,new_customers,promising,need_attention,about_to_sleep,at_risk,cant_lose,hibernating"`
-	// Days from the last purchase to as_of.
+	// UTC calendar days from the last purchase to as_of (as in the cut-offs).
 	RecencyDays    int       `json:"recency_days"`
 	LastPurchaseAt time.Time `json:"last_purchase_at"`
 	Frequency      int       `json:"frequency"`
@@ -176,7 +176,7 @@ func ToCustomer(c customer.Customer) Customer {
 	}
 	if r := c.RFM; r != nil {
 		out.RFM = &RFM{AsOf: r.AsOf, R: r.Recency, F: r.FrequencyScore, M: r.MonetaryScore, Segment: r.Segment,
-			RecencyDays: int(r.AsOf.Sub(r.LastPurchaseAt).Hours() / 24), LastPurchaseAt: r.LastPurchaseAt, Frequency: r.Frequency,
+			RecencyDays: int(r.AsOf.Unix()/86400 - r.LastPurchaseAt.Unix()/86400), LastPurchaseAt: r.LastPurchaseAt, Frequency: r.Frequency,
 			Monetary: r.Monetary, Revenue12M: r.Revenue12M, KeyAccount: r.KeyAccount}
 	}
 	if v := c.Value; v != nil {
