@@ -3,6 +3,7 @@
 package analyticsapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/job"
 )
 
@@ -153,15 +155,21 @@ func (h handlers) runSegmentation(c echo.Context) error {
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/analytics/rfm [get]
 func (h handlers) rfm(c echo.Context) error {
-	q, asOf := asOfQuery(c)
-	if err := q.Err(); err != nil {
-		return err
-	}
-	seg, err := h.svc.Segmentation(c.Request().Context(), mid.Principal(c).Actor(), asOf)
+	seg, err := stored(c, h.svc.Segmentation)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, seg)
+}
+
+// stored reads a stored run as of the as_of parameter (or the latest) with read.
+func stored[T any](c echo.Context, read func(context.Context, event.Actor, *time.Time) (T, error)) (T, error) {
+	q, asOf := asOfQuery(c)
+	if err := q.Err(); err != nil {
+		var zero T
+		return zero, err
+	}
+	return read(c.Request().Context(), mid.Principal(c).Actor(), asOf)
 }
 
 // pareto godoc
@@ -181,11 +189,7 @@ func (h handlers) rfm(c echo.Context) error {
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/analytics/pareto [get]
 func (h handlers) pareto(c echo.Context) error {
-	q, asOf := asOfQuery(c)
-	if err := q.Err(); err != nil {
-		return err
-	}
-	seg, err := h.svc.Segmentation(c.Request().Context(), mid.Principal(c).Actor(), asOf)
+	seg, err := stored(c, h.svc.Segmentation)
 	if err != nil {
 		return err
 	}
@@ -268,11 +272,7 @@ func (h handlers) fitCLV(c echo.Context) error {
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/analytics/clv [get]
 func (h handlers) clv(c echo.Context) error {
-	q, asOf := asOfQuery(c)
-	if err := q.Err(); err != nil {
-		return err
-	}
-	fit, err := h.svc.CLVFit(c.Request().Context(), mid.Principal(c).Actor(), asOf)
+	fit, err := stored(c, h.svc.CLVFit)
 	if err != nil {
 		return err
 	}
@@ -302,11 +302,7 @@ type Matrix struct {
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/analytics/loyalty-matrix [get]
 func (h handlers) matrix(c echo.Context) error {
-	q, asOf := asOfQuery(c)
-	if err := q.Err(); err != nil {
-		return err
-	}
-	fit, err := h.svc.CLVFit(c.Request().Context(), mid.Principal(c).Actor(), asOf)
+	fit, err := stored(c, h.svc.CLVFit)
 	if err != nil {
 		return err
 	}

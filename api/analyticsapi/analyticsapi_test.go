@@ -16,15 +16,6 @@ import (
 	"github.com/rapportcrm/rapport/pkg/analytics"
 )
 
-func do(t *testing.T, env *apitest.Env, token, method, path string, body any, want int) map[string]any {
-	t.Helper()
-	res := env.Do(t, apitest.Req{Method: method, Path: path, Token: token, Body: body})
-	if res.Code != want {
-		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
-	}
-	return res.Map(t)
-}
-
 type purchase struct {
 	customer string
 	day      time.Time
@@ -68,7 +59,7 @@ func load(t *testing.T, env *apitest.Env, token string, customers []string, purc
 		for _, c := range customers[start:min(start+1000, len(customers))] {
 			items = append(items, map[string]any{"external_id": c, "first_name": "Customer", "last_name": c})
 		}
-		res := do(t, env, token, "POST", "/v1/customers/batch", map[string]any{"items": items, "atomic": true}, 200)
+		res := env.Expect(t, token, "POST", "/v1/customers/batch", map[string]any{"items": items, "atomic": true}, 200)
 		for i, r := range res["results"].([]any) {
 			ids[customers[start+i]] = r.(map[string]any)["id"].(string)
 		}
@@ -79,7 +70,7 @@ func load(t *testing.T, env *apitest.Env, token string, customers []string, purc
 			items = append(items, map[string]any{"customer_id": ids[p.customer], "amount": p.dollars, "occurred_at": p.day,
 				"channel": "online", "external_id": fmt.Sprintf("order-%d", start+i)})
 		}
-		do(t, env, token, "POST", "/v1/purchases/batch", map[string]any{"items": items, "atomic": true}, 200)
+		env.Expect(t, token, "POST", "/v1/purchases/batch", map[string]any{"items": items, "atomic": true}, 200)
 	}
 	return ids
 }
@@ -93,7 +84,7 @@ func runJob(t *testing.T, env *apitest.Env, token string, accepted map[string]an
 	if !env.Jobs.RunNext(context.Background()) {
 		t.Fatal("no job was waiting")
 	}
-	return do(t, env, token, "GET", "/v1/jobs/"+accepted["id"].(string), nil, 200)
+	return env.Expect(t, token, "GET", "/v1/jobs/"+accepted["id"].(string), nil, 200)
 }
 
 func near(t *testing.T, name string, got any, want, rel float64) {
@@ -115,8 +106,8 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 	ids := load(t, env, s.Access, customers, purchases)
 
 	// Before any fit: the reports answer 404, the customer has no scores.
-	do(t, env, s.Access, "GET", "/v1/analytics/clv", nil, 404)
-	if c := do(t, env, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200); c["value"] != nil || c["rfm"] != nil {
+	env.Expect(t, s.Access, "GET", "/v1/analytics/clv", nil, 404)
+	if c := env.Expect(t, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200); c["value"] != nil || c["rfm"] != nil {
 		t.Fatalf("scores before a run: %v %v", c["value"], c["rfm"])
 	}
 
@@ -129,7 +120,7 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 	if j["status"] != "succeeded" || j["progress"] != 1.0 {
 		t.Fatalf("job: %v", j)
 	}
-	fit := do(t, env, s.Access, "GET", "/v1/analytics/clv?as_of="+asOf, nil, 200)
+	fit := env.Expect(t, s.Access, "GET", "/v1/analytics/clv?as_of="+asOf, nil, 200)
 	bg, gg := fit["bgnbd"].(map[string]any), fit["gamma_gamma"].(map[string]any)
 	near(t, "r", bg["r"], 0.2426, 0.005)
 	near(t, "alpha", bg["alpha"], 4.4136, 0.005)
@@ -148,11 +139,11 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 	near(t, "E[Y(39)] of customer 0001", model.ExpectedPurchases(analytics.History{X: 2, Tx: 30.43, T: 38.86}, 39), 1.226, 0.005)
 
 	// Per customer, on the customer and in lists.
-	first := do(t, env, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200)["value"].(map[string]any)
+	first := env.Expect(t, s.Access, "GET", "/v1/customers/"+ids["0001"], nil, 200)["value"].(map[string]any)
 	if p := first["p_alive"].(float64); math.Abs(p+first["churn_risk"].(float64)-1) > 1e-9 || p <= 0 || p > 1 {
 		t.Errorf("value of 0001: %v", first)
 	}
-	byCLV := do(t, env, s.Access, "GET", "/v1/customers?sort=-clv&limit=5", nil, 200)
+	byCLV := env.Expect(t, s.Access, "GET", "/v1/customers?sort=-clv&limit=5", nil, 200)
 	items := byCLV["data"].([]any)
 	for i := 1; i < len(items); i++ {
 		a, b := items[i-1].(map[string]any)["value"].(map[string]any)["clv"].(float64), items[i].(map[string]any)["value"].(map[string]any)["clv"].(float64)
@@ -160,18 +151,18 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 			t.Fatalf("sort=-clv out of order: %v then %v", a, b)
 		}
 	}
-	next := do(t, env, s.Access, "GET", "/v1/customers?sort=-clv&limit=5&cursor="+byCLV["next_cursor"].(string), nil, 200)["data"].([]any)
+	next := env.Expect(t, s.Access, "GET", "/v1/customers?sort=-clv&limit=5&cursor="+byCLV["next_cursor"].(string), nil, 200)["data"].([]any)
 	if next[0].(map[string]any)["value"].(map[string]any)["clv"].(float64) > items[4].(map[string]any)["value"].(map[string]any)["clv"].(float64) {
 		t.Fatal("the second page of sort=-clv starts above the first")
 	}
-	risky := do(t, env, s.Access, "GET", "/v1/customers?churn_risk_above=0.9&limit=200", nil, 200)["data"].([]any)
+	risky := env.Expect(t, s.Access, "GET", "/v1/customers?churn_risk_above=0.9&limit=200", nil, 200)["data"].([]any)
 	for _, c := range risky {
 		if c.(map[string]any)["value"].(map[string]any)["churn_risk"].(float64) <= 0.9 {
 			t.Fatalf("churn_risk_above=0.9 listed %v", c)
 		}
 	}
 
-	matrix := do(t, env, s.Access, "GET", "/v1/analytics/loyalty-matrix", nil, 200)
+	matrix := env.Expect(t, s.Access, "GET", "/v1/analytics/loyalty-matrix", nil, 200)
 	total := 0.0
 	for _, q := range matrix["quadrants"].([]any) {
 		total += q.(map[string]any)["customers"].(float64)
@@ -181,11 +172,11 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 	}
 
 	// RFM and value tiers as of the same date.
-	j = runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", map[string]any{"as_of": asOf}, 202))
+	j = runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/rfm/run", map[string]any{"as_of": asOf}, 202))
 	if j["status"] != "succeeded" {
 		t.Fatalf("rfm job: %v", j)
 	}
-	rfm := do(t, env, s.Access, "GET", "/v1/analytics/rfm", nil, 200)
+	rfm := env.Expect(t, s.Access, "GET", "/v1/analytics/rfm", nil, 200)
 	counted, share := 0.0, 0.0
 	for _, seg := range rfm["segments"].([]any) {
 		counted += seg.(map[string]any)["customers"].(float64)
@@ -199,7 +190,7 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 			t.Errorf("frequency cut-off %v", r)
 		}
 	}
-	champions := do(t, env, s.Access, "GET", "/v1/customers?rfm_segment=champions&limit=200", nil, 200)["data"].([]any)
+	champions := env.Expect(t, s.Access, "GET", "/v1/customers?rfm_segment=champions&limit=200", nil, 200)["data"].([]any)
 	if len(champions) == 0 {
 		t.Fatal("no champions")
 	}
@@ -208,7 +199,7 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 			t.Fatalf("rfm_segment=champions listed %v", r)
 		}
 	}
-	pareto := do(t, env, s.Access, "GET", "/v1/analytics/pareto", nil, 200)
+	pareto := env.Expect(t, s.Access, "GET", "/v1/analytics/pareto", nil, 200)
 	lorenz := pareto["lorenz"].([]any)
 	if len(lorenz) != 101 || lorenz[100].(map[string]any)["revenue_share"] != 1.0 {
 		t.Fatalf("lorenz: %v", lorenz)
@@ -227,11 +218,11 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 			revenue += v
 		}
 	}
-	kpis := do(t, env, s.Access, "GET", "/v1/analytics/kpis?from=1997-01-01T00:00:00Z&to=1997-10-01T00:00:00Z", nil, 200)
+	kpis := env.Expect(t, s.Access, "GET", "/v1/analytics/kpis?from=1997-01-01T00:00:00Z&to=1997-10-01T00:00:00Z", nil, 200)
 	if kpis["orders"] != float64(orders) || math.Abs(kpis["revenue"].(float64)-revenue) > 0.01 || kpis["active_customers"] != 2357.0 {
 		t.Errorf("kpis: orders %v (want %d), revenue %v (want %.2f), active %v", kpis["orders"], orders, kpis["revenue"], revenue, kpis["active_customers"])
 	}
-	churn := do(t, env, s.Access, "GET", "/v1/analytics/churn?as_of=1997-09-30T23:59:59Z&months=9", nil, 200)
+	churn := env.Expect(t, s.Access, "GET", "/v1/analytics/churn?as_of=1997-09-30T23:59:59Z&months=9", nil, 200)
 	if len(churn["retention"].([]any)) != 9 || len(churn["cohorts"].([]any)) != 3 {
 		t.Errorf("churn: %d months of retention, %d cohorts (want 9 and 3: every first purchase is in Q1 1997)",
 			len(churn["retention"].([]any)), len(churn["cohorts"].([]any)))
@@ -251,17 +242,17 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 			repeaters++
 		}
 	}
-	dry := do(t, env, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 10}, 200)
+	dry := env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 10}, 200)
 	if dry["dry_run"] != true || dry["total"] != float64(repeaters) || len(dry["changes"].([]any)) != 10 {
 		t.Fatalf("ladder dry run: total %v (want %d), %d changes", dry["total"], repeaters, len(dry["changes"].([]any)))
 	}
-	done := do(t, env, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 3, "dry_run": false}, 200)
+	done := env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"limit": 3, "dry_run": false}, 200)
 	moved := done["changes"].([]any)[0].(map[string]any)["customer_id"].(string)
-	if c := do(t, env, s.Access, "GET", "/v1/customers/"+moved, nil, 200); c["lifecycle_stage"] != "client" {
+	if c := env.Expect(t, s.Access, "GET", "/v1/customers/"+moved, nil, 200); c["lifecycle_stage"] != "client" {
 		t.Fatalf("after the ladder: %v", c["lifecycle_stage"])
 	}
 	moves := map[string]float64{}
-	for _, m := range do(t, env, s.Access, "GET", "/v1/analytics/ladder", nil, 200)["moves"].([]any) {
+	for _, m := range env.Expect(t, s.Access, "GET", "/v1/analytics/ladder", nil, 200)["moves"].([]any) {
 		m := m.(map[string]any)
 		moves[m["from"].(string)+">"+m["to"].(string)] = m["count"].(float64)
 	}
@@ -269,20 +260,20 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 		t.Fatalf("ladder moves %v", moves)
 	}
 	// The churn rule: applied to one customer, who is won back by the next purchase.
-	would := do(t, env, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{}, 200)
+	would := env.Expect(t, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{}, 200)
 	if would["total"] != churn["should_churn_total"] || would["total"].(float64) == 0 {
 		t.Fatalf("churn dry run %v, report %v", would["total"], churn["should_churn_total"])
 	}
-	churned := do(t, env, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{"dry_run": false, "limit": 1}, 200)
+	churned := env.Expect(t, s.Access, "POST", "/v1/analytics/churn/apply", map[string]any{"dry_run": false, "limit": 1}, 200)
 	id := churned["changes"].([]any)[0].(map[string]any)["customer_id"].(string)
-	if c := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "churned" {
+	if c := env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "churned" {
 		t.Fatalf("after the churn rule: %v", c["status"])
 	}
-	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": id, "amount": "10", "occurred_at": time.Now().UTC()}, 201)
-	if c := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "won_back" {
+	env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": id, "amount": "10", "occurred_at": time.Now().UTC()}, 201)
+	if c := env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200); c["status"] != "won_back" {
 		t.Fatalf("after buying again: %v", c["status"])
 	}
-	k := do(t, env, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	k := env.Expect(t, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
 	if k["churned"] != 1.0 || k["won_back"] != 1.0 {
 		t.Fatalf("kpis churned %v, won back %v", k["churned"], k["won_back"])
 	}
@@ -293,23 +284,23 @@ func TestCDNOWThroughTheAPI(t *testing.T) {
 func TestAnalyticsWithoutPurchases(t *testing.T) {
 	env := apitest.New(t)
 	a, b := env.Signup(t, "A"), env.Signup(t, "B")
-	do(t, env, b.Access, "POST", "/v1/customers", map[string]any{"first_name": "Only"}, 201)
-	fitA := do(t, env, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{}, 202)
-	do(t, env, b.Access, "GET", "/v1/jobs/"+fitA["id"].(string), nil, 404)
+	env.Expect(t, b.Access, "POST", "/v1/customers", map[string]any{"first_name": "Only"}, 201)
+	fitA := env.Expect(t, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{}, 202)
+	env.Expect(t, b.Access, "GET", "/v1/jobs/"+fitA["id"].(string), nil, 404)
 	j := runJob(t, env, a.Access, fitA)
 	if j["status"] != "failed" || !strings.Contains(j["error"].(string), "too few") {
 		t.Fatalf("fit without purchases: %v", j)
 	}
-	runJob(t, env, b.Access, do(t, env, b.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202))
-	if rfm := do(t, env, b.Access, "GET", "/v1/analytics/rfm", nil, 200); rfm["customers"] != 0.0 {
+	runJob(t, env, b.Access, env.Expect(t, b.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202))
+	if rfm := env.Expect(t, b.Access, "GET", "/v1/analytics/rfm", nil, 200); rfm["customers"] != 0.0 {
 		t.Fatalf("rfm: %v", rfm)
 	}
-	do(t, env, a.Access, "GET", "/v1/analytics/rfm", nil, 404)
-	do(t, env, b.Access, "GET", "/v1/analytics/churn", nil, 404)
-	do(t, env, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"horizon_months": 0, "monthly_discount_rate": 1.5}, 422)
+	env.Expect(t, a.Access, "GET", "/v1/analytics/rfm", nil, 404)
+	env.Expect(t, b.Access, "GET", "/v1/analytics/churn", nil, 404)
+	env.Expect(t, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"horizon_months": 0, "monthly_discount_rate": 1.5}, 422)
 	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
-	do(t, env, viewer.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 403)
-	do(t, env, viewer.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	env.Expect(t, viewer.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 403)
+	env.Expect(t, viewer.Access, "GET", "/v1/analytics/kpis", nil, 200)
 }
 
 // A single customer, then ties: five customers with the same history get distinct scores in the
@@ -320,18 +311,18 @@ func TestSingleCustomerAndTies(t *testing.T) {
 	day := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	var ids []string
 	add := func(source, cost string) {
-		c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Tie", "source": source,
+		c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Tie", "source": source,
 			"acquisition_cost": map[string]any{"amount": cost, "currency": "EUR"}}, 201)
 		ids = append(ids, c["id"].(string))
-		do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c["id"], "amount": "20", "occurred_at": day}, 201)
+		env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c["id"], "amount": "20", "occurred_at": day}, 201)
 	}
 	add("ads", "30")
 	asOf := map[string]any{"as_of": "2026-04-01T00:00:00Z"}
-	runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
-	if rfm := do(t, env, s.Access, "GET", "/v1/customers/"+ids[0], nil, 200)["rfm"].(map[string]any); rfm["r"] != 1.0 || rfm["recency_days"] != 30.0 || rfm["key_account"] != true {
+	runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
+	if rfm := env.Expect(t, s.Access, "GET", "/v1/customers/"+ids[0], nil, 200)["rfm"].(map[string]any); rfm["r"] != 1.0 || rfm["recency_days"] != 30.0 || rfm["key_account"] != true {
 		t.Fatalf("a single customer: %v", rfm)
 	}
-	if j := runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/clv/fit", asOf, 202)); j["status"] != "failed" {
+	if j := runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/clv/fit", asOf, 202)); j["status"] != "failed" {
 		t.Fatalf("a fit on one customer: %v", j)
 	}
 	for range 4 {
@@ -339,10 +330,10 @@ func TestSingleCustomerAndTies(t *testing.T) {
 	}
 	slices.Sort(ids)
 	scores := func() []float64 {
-		runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
+		runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/rfm/run", asOf, 202))
 		var out []float64
 		for _, id := range ids {
-			rfm := do(t, env, s.Access, "GET", "/v1/customers/"+id, nil, 200)["rfm"].(map[string]any)
+			rfm := env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200)["rfm"].(map[string]any)
 			out = append(out, rfm["r"].(float64), rfm["f"].(float64), rfm["m"].(float64))
 		}
 		return out
@@ -354,11 +345,11 @@ func TestSingleCustomerAndTies(t *testing.T) {
 	if again := scores(); !slices.Equal(again, first) {
 		t.Fatalf("a second run scored %v, the first %v", again, first)
 	}
-	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-01T00:00:00Z", nil, 200)
-	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-02T00:00:00Z", nil, 404)
-	do(t, env, s.Access, "GET", "/v1/analytics/rfm?as_of=yesterday", nil, 400)
+	env.Expect(t, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-01T00:00:00Z", nil, 200)
+	env.Expect(t, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-02T00:00:00Z", nil, 404)
+	env.Expect(t, s.Access, "GET", "/v1/analytics/rfm?as_of=yesterday", nil, 400)
 
-	k := do(t, env, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	k := env.Expect(t, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
 	bySource := k["cac_by_source"].(map[string]any)
 	if k["new_customers"] != 5.0 || k["cac"] != 14.0 || bySource["ads"].(map[string]any)["cac"] != 30.0 || bySource["referral"].(map[string]any)["cac"] != 10.0 {
 		t.Fatalf("kpis: new %v, cac %v, by source %v", k["new_customers"], k["cac"], bySource)

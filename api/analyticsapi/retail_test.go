@@ -84,7 +84,7 @@ func cents(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }
 func TestOnlineRetailThroughTheAPI(t *testing.T) {
 	invoices := onlineRetail(t)
 	env := apitest.New(t)
-	do(t, env, "", "POST", "/v1/auth/signup", map[string]string{"organization_name": "Online Retail", "name": "Owner",
+	env.Expect(t, "", "POST", "/v1/auth/signup", map[string]string{"organization_name": "Online Retail", "name": "Owner",
 		"email": "owner@retail.example", "password": "correct horse battery", "currency": "GBP"}, 201)
 	s := env.Login(t, "owner@retail.example", "correct horse battery")
 	var customers []string
@@ -101,7 +101,7 @@ func TestOnlineRetailThroughTheAPI(t *testing.T) {
 		for _, c := range customers[start:min(start+1000, len(customers))] {
 			items = append(items, map[string]any{"external_id": c, "first_name": "Customer", "last_name": c})
 		}
-		res := do(t, env, s.Access, "POST", "/v1/customers/batch", map[string]any{"items": items, "atomic": true}, 200)
+		res := env.Expect(t, s.Access, "POST", "/v1/customers/batch", map[string]any{"items": items, "atomic": true}, 200)
 		for i, r := range res["results"].([]any) {
 			ids[customers[start+i]] = r.(map[string]any)["id"].(string)
 		}
@@ -128,7 +128,7 @@ func TestOnlineRetailThroughTheAPI(t *testing.T) {
 			items = append(items, map[string]any{"customer_id": ids[inv.customer], "amount": cents(inv.cents),
 				"occurred_at": inv.at, "channel": "online", "external_id": inv.no})
 		}
-		res := do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": items, "atomic": true}, 200)
+		res := env.Expect(t, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": items, "atomic": true}, 200)
 		for i, r := range res["results"].([]any) {
 			inv := chunk[i]
 			purchases[inv.customer] = append(purchases[inv.customer], &bought{id: r.(map[string]any)["id"].(string), at: inv.at, left: inv.cents})
@@ -144,7 +144,7 @@ func TestOnlineRetailThroughTheAPI(t *testing.T) {
 				continue
 			}
 			amount := min(owed, p.left)
-			do(t, env, s.Access, "POST", "/v1/purchases/"+p.id+"/refund", map[string]any{"amount": cents(amount)}, 200)
+			env.Expect(t, s.Access, "POST", "/v1/purchases/"+p.id+"/refund", map[string]any{"amount": cents(amount)}, 200)
 			p.left -= amount
 			owed -= amount
 			refunds++
@@ -177,10 +177,10 @@ func TestOnlineRetailThroughTheAPI(t *testing.T) {
 		all += v
 	}
 
-	if j := runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/rfm/run", map[string]any{"as_of": asOf}, 202)); j["status"] != "succeeded" {
+	if j := runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/rfm/run", map[string]any{"as_of": asOf}, 202)); j["status"] != "succeeded" {
 		t.Fatalf("rfm: %v", j)
 	}
-	pareto := do(t, env, s.Access, "GET", "/v1/analytics/pareto", nil, 200)
+	pareto := env.Expect(t, s.Access, "GET", "/v1/analytics/pareto", nil, 200)
 	t.Logf("pareto: %v customers, top 20%% share %v, gini %v", pareto["customers"], pareto["top_20_percent_share"], pareto["gini"])
 	near(t, "top 20% share", pareto["top_20_percent_share"], float64(top)/float64(all), 0.001)
 	near(t, "top 20% share against the raw data", pareto["top_20_percent_share"], 0.7346, 0.02)
@@ -191,10 +191,10 @@ func TestOnlineRetailThroughTheAPI(t *testing.T) {
 	// The models fit a real shop. One year barely shows dropout: the fit puts a near 0, so P(alive)
 	// is near 1 for nearly everyone, and the expected purchases follow the observed pace (4.3
 	// purchase days a year on average).
-	if j := runJob(t, env, s.Access, do(t, env, s.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"as_of": asOf}, 202)); j["status"] != "succeeded" {
+	if j := runJob(t, env, s.Access, env.Expect(t, s.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"as_of": asOf}, 202)); j["status"] != "succeeded" {
 		t.Fatalf("clv: %v", j)
 	}
-	fit := do(t, env, s.Access, "GET", "/v1/analytics/clv", nil, 200)
+	fit := env.Expect(t, s.Access, "GET", "/v1/analytics/clv", nil, 200)
 	alive := fit["p_alive"].(map[string]any)
 	next := fit["expected_purchases_365"].(map[string]any)["mean"].(float64)
 	t.Logf("clv: %v; %v customers, %v repeat buyers, P(alive) mean %v, E[purchases next 365 days] mean %v, CLV mean %v", fit["bgnbd"],

@@ -160,6 +160,17 @@ type Req struct {
 	Header       map[string]string
 }
 
+// Expect sends a request, fails the test unless it answers want, and returns the JSON object
+// it answered.
+func (e *Env) Expect(t *testing.T, token, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	res := e.Do(t, Req{Method: method, Path: path, Token: token, Body: body})
+	if res.Code != want {
+		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
+	}
+	return res.Map(t)
+}
+
 // Do sends a request through the whole router and checks the response against the document.
 func (e *Env) Do(t *testing.T, r Req) *Response {
 	t.Helper()

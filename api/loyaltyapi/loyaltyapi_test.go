@@ -9,23 +9,14 @@ import (
 	"github.com/rapportcrm/rapport/api/apitest"
 )
 
-func do(t *testing.T, env *apitest.Env, token, method, path string, body any, want int) map[string]any {
-	t.Helper()
-	res := env.Do(t, apitest.Req{Method: method, Path: path, Token: token, Body: body})
-	if res.Code != want {
-		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
-	}
-	return res.Map(t)
-}
-
 // TestConcurrentRedemptions: 50 redemptions of 10 points race against a balance of 100; exactly
 // 10 succeed, the balance ends at 0 and the ledger adds up.
 func TestConcurrentRedemptions(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Shop")
-	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
 	path := "/v1/customers/" + c + "/loyalty/transactions"
-	do(t, env, s.Access, "POST", path, map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
+	env.Expect(t, s.Access, "POST", path, map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
 	var wg sync.WaitGroup
 	codes := make([]int, 50)
 	for i := range codes {
@@ -50,11 +41,11 @@ func TestConcurrentRedemptions(t *testing.T) {
 	if ok != 10 || refused != 40 {
 		t.Fatalf("%d redemptions succeeded and %d were refused, want 10 and 40", ok, refused)
 	}
-	a := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
+	a := env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
 	if a["balance"] != float64(0) || a["lifetime_earned"] != float64(100) || a["lifetime_redeemed"] != float64(100) {
 		t.Fatalf("account %v", a)
 	}
-	ledger := do(t, env, s.Access, "GET", path+"?limit=200", nil, 200)["data"].([]any)
+	ledger := env.Expect(t, s.Access, "GET", path+"?limit=200", nil, 200)["data"].([]any)
 	sum := 0.0
 	for _, l := range ledger {
 		sum += l.(map[string]any)["points"].(float64)
@@ -68,10 +59,10 @@ func TestLedgerRules(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Shop")
 	agent := env.AddUser(t, s, "agent@shop.example", "agent")
-	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
 	path := "/v1/customers/" + c + "/loyalty/transactions"
-	earn := do(t, env, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 201)
-	again := do(t, env, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 200)
+	earn := env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 201)
+	again := env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "earn", "points": 50, "reason": "event", "external_id": "e-1"}, 200)
 	if again["id"] != earn["id"] {
 		t.Fatalf("a retried entry was applied again")
 	}
@@ -90,32 +81,32 @@ func TestLedgerRules(t *testing.T) {
 		"reverse nothing":       {s.Access, map[string]any{"type": "reverse"}, 422},
 		"reverse a stranger":    {s.Access, map[string]any{"type": "reverse", "reverses_id": "01a21609-0000-7000-8000-000000000000"}, 422},
 	} {
-		t.Run(name, func(t *testing.T) { do(t, env, tc.token, "POST", path, tc.body, tc.status) })
+		t.Run(name, func(t *testing.T) { env.Expect(t, tc.token, "POST", path, tc.body, tc.status) })
 	}
-	do(t, env, s.Access, "POST", path, map[string]any{"type": "adjust", "points": -5, "reason": "goodwill correction"}, 201)
-	red := do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 20}, 201)
-	rev := do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 201)
+	env.Expect(t, s.Access, "POST", path, map[string]any{"type": "adjust", "points": -5, "reason": "goodwill correction"}, 201)
+	red := env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 20}, 201)
+	rev := env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 201)
 	if rev["points"] != float64(20) || rev["balance_after"] != float64(45) {
 		t.Fatalf("reversal: %v", rev)
 	}
-	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 409)
-	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": rev["id"]}, 422)
+	env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": red["id"]}, 409)
+	env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": rev["id"]}, 422)
 	// Reversing the earn would take the balance below zero once it is spent.
-	do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 45}, 201)
-	do(t, env, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": earn["id"]}, 422)
-	a := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
+	env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 45}, 201)
+	env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "reverse", "reverses_id": earn["id"]}, 422)
+	a := env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
 	if fmt.Sprint(a["balance"], a["lifetime_earned"], a["lifetime_redeemed"]) != "0 50 45" {
 		t.Errorf("account %v", a)
 	}
 	// The program's minimum redemption applies.
-	do(t, env, agent.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "min_redemption": 10}, 403)
-	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 10}, 200)
-	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "0", "rounding": "sideways", "min_redemption": -1}, 422)
-	if p := do(t, env, agent.Access, "GET", "/v1/loyalty/program", nil, 200); p["points_per_unit"] != "1.5" || p["min_redemption"] != float64(10) {
+	env.Expect(t, agent.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "min_redemption": 10}, 403)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 10}, 200)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "0", "rounding": "sideways", "min_redemption": -1}, 422)
+	if p := env.Expect(t, agent.Access, "GET", "/v1/loyalty/program", nil, 200); p["points_per_unit"] != "1.5" || p["min_redemption"] != float64(10) {
 		t.Errorf("program %v", p)
 	}
-	do(t, env, s.Access, "POST", path, map[string]any{"type": "earn", "points": 30, "reason": "x"}, 201)
-	do(t, env, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 5}, 422)
+	env.Expect(t, s.Access, "POST", path, map[string]any{"type": "earn", "points": 30, "reason": "x"}, 201)
+	env.Expect(t, agent.Access, "POST", path, map[string]any{"type": "redeem", "points": 5}, 422)
 	// Tenant isolation.
 	other := env.Signup(t, "Other")
 	for _, r := range []apitest.Req{
@@ -128,7 +119,7 @@ func TestLedgerRules(t *testing.T) {
 			t.Errorf("%s %s by another organization: %d", r.Method, r.Path, res.Code)
 		}
 	}
-	if p := do(t, env, other.Access, "GET", "/v1/loyalty/program", nil, 200); p["active"] != false {
+	if p := env.Expect(t, other.Access, "GET", "/v1/loyalty/program", nil, 200); p["active"] != false {
 		t.Errorf("another organization's program: %v", p)
 	}
 }
@@ -138,43 +129,43 @@ func TestLedgerRules(t *testing.T) {
 func TestPointsFromPurchases(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Shop")
-	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
 	account := "/v1/customers/" + c + "/loyalty"
 	balance := func() string {
 		t.Helper()
-		a := do(t, env, s.Access, "GET", account, nil, 200)
+		a := env.Expect(t, s.Access, "GET", account, nil, 200)
 		return fmt.Sprint(a["balance"], "/", a["lifetime_earned"], "/", a["lifetime_redeemed"])
 	}
 	// Inactive (the default): nothing earned.
-	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "10"}, 201)
+	env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "10"}, 201)
 	if got := balance(); got != "0/0/0" {
 		t.Fatalf("inactive program: %s", got)
 	}
-	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 0}, 200)
-	p := do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 201)["id"].(string)
-	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 200) // re-sent
-	do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "1000", "currency": "JPY"}, 201)     // not the org currency
-	if got := balance(); got != "29/29/0" {                                                                                       // floor(19.90 × 1.5)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1.5", "rounding": "floor", "min_redemption": 0}, 200)
+	p := env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 201)["id"].(string)
+	env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"}, 200) // re-sent
+	env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": "1000", "currency": "JPY"}, 201)     // not the org currency
+	if got := balance(); got != "29/29/0" {                                                                                          // floor(19.90 × 1.5)
 		t.Fatalf("after a purchase: %s", got)
 	}
-	do(t, env, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{"amount": "5.00"}, 200)
+	env.Expect(t, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{"amount": "5.00"}, 200)
 	if got := balance(); got != "22/29/0" { // floor(29 × 5 / 19.90) = 7 taken back
 		t.Fatalf("after a partial refund: %s", got)
 	}
-	do(t, env, s.Access, "POST", account+"/transactions", map[string]any{"type": "redeem", "points": 20}, 201)
-	do(t, env, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{}, 200)
+	env.Expect(t, s.Access, "POST", account+"/transactions", map[string]any{"type": "redeem", "points": 20}, 201)
+	env.Expect(t, s.Access, "POST", "/v1/purchases/"+p+"/refund", map[string]any{}, 200)
 	if got := balance(); got != "0/29/20" { // 22 more are due, only 2 are left
 		t.Fatalf("after the full refund: %s", got)
 	}
-	ledger := do(t, env, s.Access, "GET", account+"/transactions", nil, 200)["data"].([]any)
+	ledger := env.Expect(t, s.Access, "GET", account+"/transactions", nil, 200)["data"].([]any)
 	last := ledger[0].(map[string]any)
 	if last["points"] != float64(-2) || last["reason"] != "refund of purchase "+p+" (20 points were spent already)" {
 		t.Errorf("last line: %v", last)
 	}
 	// A batch earns per purchase, and an atomic failure earns nothing.
-	do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
+	env.Expect(t, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
 		map[string]any{"customer_id": c, "amount": "2"}, map[string]any{"customer_id": c, "amount": "4", "external_id": "o-2"}}}, 200)
-	do(t, env, s.Access, "POST", "/v1/purchases/batch", map[string]any{"atomic": true, "items": []any{
+	env.Expect(t, s.Access, "POST", "/v1/purchases/batch", map[string]any{"atomic": true, "items": []any{
 		map[string]any{"customer_id": c, "amount": "100"}, map[string]any{"customer_id": c, "amount": "-1"}}}, 422)
 	if got := balance(); got != "9/38/20" { // floor(2 × 1.5) + floor(4 × 1.5)
 		t.Fatalf("after the batches: %s", got)
@@ -186,22 +177,22 @@ func TestPointsFromPurchases(t *testing.T) {
 func TestTiers(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Shop")
-	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
-	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor",
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor",
 		"tiers": []any{map[string]any{"name": "Gold", "qualifying_points": 300, "multiplier": "2"}, map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}}}, 422)
-	do(t, env, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "tier_window_months": 12,
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "tier_window_months": 12,
 		"tiers": []any{map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}, map[string]any{"name": "Gold", "qualifying_points": 300, "multiplier": "2", "benefits": "Free shipping"}}}, 200)
 	buy := func(amount string) string {
-		return do(t, env, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": amount}, 201)["id"].(string)
+		return env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": c, "amount": amount}, 201)["id"].(string)
 	}
-	account := func() map[string]any { return do(t, env, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200) }
+	account := func() map[string]any { return env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200) }
 	buy("100")
 	buy("150")
 	a := account()
 	if a["tier"] != "Silver" || a["qualifying_points"] != float64(250) || fmt.Sprint(a["next_tier"]) != "map[name:Gold points_to_go:50]" {
 		t.Fatalf("after 250: %v", a)
 	}
-	sim := do(t, env, s.Access, "POST", "/v1/loyalty/simulate", map[string]any{"customer_id": c, "amount": "100"}, 200)
+	sim := env.Expect(t, s.Access, "POST", "/v1/loyalty/simulate", map[string]any{"customer_id": c, "amount": "100"}, 200)
 	if fmt.Sprintf("%v %v %v", sim["points"], sim["tier_before"], sim["tier_after"]) != "100 Silver Gold" {
 		t.Fatalf("simulate: %v", sim)
 	}
@@ -214,15 +205,15 @@ func TestTiers(t *testing.T) {
 	if a["tier"] != "Gold" || a["balance"] != float64(370) || a["next_tier"] != nil {
 		t.Fatalf("after Gold: %v", a)
 	}
-	do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Platinum", "active": true}, 422)
-	lounge := do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Gold", "active": true}, 201)["id"]
-	do(t, env, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 201)
-	do(t, env, s.Access, "POST", "/v1/purchases/"+big+"/refund", map[string]any{}, 200) // takes back 100: 270 qualifying
+	env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Platinum", "active": true}, 422)
+	lounge := env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Lounge", "cost_points": 10, "min_tier": "Gold", "active": true}, 201)["id"]
+	env.Expect(t, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 201)
+	env.Expect(t, s.Access, "POST", "/v1/purchases/"+big+"/refund", map[string]any{}, 200) // takes back 100: 270 qualifying
 	if a = account(); a["tier"] != "Silver" || a["qualifying_points"] != float64(270) {
 		t.Fatalf("after the refund: %v", a)
 	}
-	do(t, env, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 422) // Gold only
-	tl := do(t, env, s.Access, "GET", "/v1/customers/"+c+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
+	env.Expect(t, s.Access, "POST", "/v1/customers/"+c+"/loyalty/redemptions", map[string]any{"reward_id": lounge}, 422) // Gold only
+	tl := env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
 	var moves []string
 	for _, it := range tl {
 		d := it.(map[string]any)["data"].(map[string]any)

@@ -13,52 +13,52 @@ func TestRewardsAndRedemptions(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Shop")
 	agent := env.AddUser(t, s, "agent@shop.example", "agent")
-	c := do(t, env, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
 	base := "/v1/customers/" + c + "/loyalty"
-	do(t, env, agent.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Mug", "cost_points": 30, "active": true}, 403)
-	do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "", "cost_points": 0, "stock": -1}, 422)
-	mug := do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Mug", "cost_points": 30, "stock": 2, "active": true}, 201)["id"].(string)
-	trip := do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Trip", "cost_points": 50, "active": true}, 201)["id"].(string)
-	old := do(t, env, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Old", "cost_points": 1, "active": false}, 201)["id"].(string)
-	do(t, env, s.Access, "POST", base+"/transactions", map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
+	env.Expect(t, agent.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Mug", "cost_points": 30, "active": true}, 403)
+	env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "", "cost_points": 0, "stock": -1}, 422)
+	mug := env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Mug", "cost_points": 30, "stock": 2, "active": true}, 201)["id"].(string)
+	trip := env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Trip", "cost_points": 50, "active": true}, 201)["id"].(string)
+	old := env.Expect(t, s.Access, "POST", "/v1/loyalty/rewards", map[string]any{"name": "Old", "cost_points": 1, "active": false}, 201)["id"].(string)
+	env.Expect(t, s.Access, "POST", base+"/transactions", map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
 	state := func() (int, any) {
 		t.Helper()
-		bal := do(t, env, s.Access, "GET", base, nil, 200)["balance"].(float64)
-		return int(bal), do(t, env, s.Access, "GET", "/v1/loyalty/rewards/"+mug, nil, 200)["stock"]
+		bal := env.Expect(t, s.Access, "GET", base, nil, 200)["balance"].(float64)
+		return int(bal), env.Expect(t, s.Access, "GET", "/v1/loyalty/rewards/"+mug, nil, 200)["stock"]
 	}
 
-	first := do(t, env, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 201)
+	first := env.Expect(t, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 201)
 	if !regexp.MustCompile(`^[A-Z2-9]{5}-[A-Z2-9]{5}$`).MatchString(first["code"].(string)) || first["points"] != float64(30) {
 		t.Fatalf("redemption: %v", first)
 	}
-	do(t, env, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 201)
+	env.Expect(t, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 201)
 	if bal, stock := state(); bal != 40 || stock != float64(0) {
 		t.Fatalf("after two mugs: balance %d stock %v", bal, stock)
 	}
-	do(t, env, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 422)  // out of stock
-	do(t, env, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": trip}, 422) // 50 > 40
-	do(t, env, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": old}, 422)  // inactive
+	env.Expect(t, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": mug}, 422)  // out of stock
+	env.Expect(t, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": trip}, 422) // 50 > 40
+	env.Expect(t, agent.Access, "POST", base+"/redemptions", map[string]any{"reward_id": old}, 422)  // inactive
 	if bal, stock := state(); bal != 40 || stock != float64(0) {
 		t.Fatalf("failed redemptions changed something: balance %d stock %v", bal, stock)
 	}
-	cancelled := do(t, env, agent.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 200)
+	cancelled := env.Expect(t, agent.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 200)
 	if cancelled["status"] != "cancelled" || cancelled["cancel_transaction_id"] == nil {
 		t.Fatalf("cancel: %v", cancelled)
 	}
-	do(t, env, agent.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 409)
+	env.Expect(t, agent.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 409)
 	if bal, stock := state(); bal != 70 || stock != float64(1) {
 		t.Fatalf("after the cancel: balance %d stock %v", bal, stock)
 	}
-	if n := len(do(t, env, s.Access, "GET", base+"/redemptions", nil, 200)["data"].([]any)); n != 2 {
+	if n := len(env.Expect(t, s.Access, "GET", base+"/redemptions", nil, 200)["data"].([]any)); n != 2 {
 		t.Errorf("redemptions listed: %d", n)
 	}
-	if n := len(do(t, env, s.Access, "GET", "/v1/loyalty/rewards?active=true", nil, 200)["data"].([]any)); n != 2 {
+	if n := len(env.Expect(t, s.Access, "GET", "/v1/loyalty/rewards?active=true", nil, 200)["data"].([]any)); n != 2 {
 		t.Errorf("active rewards: %d", n)
 	}
-	do(t, env, s.Access, "PUT", "/v1/loyalty/rewards/"+mug, map[string]any{"name": "Mug", "cost_points": 30, "stock": 5, "active": true}, 200)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/rewards/"+mug, map[string]any{"name": "Mug", "cost_points": 30, "stock": 5, "active": true}, 200)
 
 	// Racing redemptions never take more than the stock.
-	do(t, env, s.Access, "POST", base+"/transactions", map[string]any{"type": "earn", "points": 1000, "reason": "bonus"}, 201)
+	env.Expect(t, s.Access, "POST", base+"/transactions", map[string]any{"type": "earn", "points": 1000, "reason": "bonus"}, 201)
 	var wg sync.WaitGroup
 	codes := make([]int, 12)
 	for i := range codes {
@@ -82,8 +82,8 @@ func TestRewardsAndRedemptions(t *testing.T) {
 	}
 
 	other := env.Signup(t, "Other")
-	oc := do(t, env, other.Access, "POST", "/v1/customers", map[string]any{"first_name": "O"}, 201)["id"].(string)
-	do(t, env, other.Access, "POST", "/v1/customers/"+oc+"/loyalty/redemptions", map[string]any{"reward_id": trip}, 422)
-	do(t, env, other.Access, "GET", "/v1/loyalty/rewards/"+mug, nil, 404)
-	do(t, env, other.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 404)
+	oc := env.Expect(t, other.Access, "POST", "/v1/customers", map[string]any{"first_name": "O"}, 201)["id"].(string)
+	env.Expect(t, other.Access, "POST", "/v1/customers/"+oc+"/loyalty/redemptions", map[string]any{"reward_id": trip}, 422)
+	env.Expect(t, other.Access, "GET", "/v1/loyalty/rewards/"+mug, nil, 404)
+	env.Expect(t, other.Access, "POST", base+"/redemptions/"+first["id"].(string)+"/cancel", nil, 404)
 }
