@@ -37,7 +37,7 @@ type KPIs struct {
 	// Of the customers who bought in the equally long period before, the share who bought in this one.
 	RetentionRate *float64 `json:"retention_rate" extensions:"x-nullable"`
 	ChurnRate     *float64 `json:"churn_rate" extensions:"x-nullable"`
-	// Buyers of the period who bought on 2+ days in it / buyers.
+	// Buyers of the period who bought 2+ times in it / buyers.
 	RepeatPurchaseRate *float64 `json:"repeat_purchase_rate" extensions:"x-nullable"`
 	Orders             int      `json:"orders"`
 	// Net revenue of the period's purchases.

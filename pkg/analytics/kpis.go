@@ -21,7 +21,7 @@ type PeriodFacts struct {
 	TotalCustomers   int // live customers created before the end of the period
 	NewCustomers     int
 	ActiveCustomers  int // bought in the period
-	RepeatCustomers  int // bought on two or more days in the period
+	RepeatCustomers  int // bought two or more times in the period
 	Orders           int
 	Revenue          float64
 	PrevActive       int // bought in the equally long period before
