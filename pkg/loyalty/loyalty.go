@@ -445,24 +445,39 @@ func PointsFor(p Program, amount decimal.Decimal) int64 {
 // PurchaseEarning is the ledger key of what a purchase earned.
 func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchaseID.String() }
 
-// EarnForPurchase awards the points of a purchase in the organization's currency while the
-// program is active, with the multiplier of the customer's tier. Keyed by the purchase, it never awards twice. In a context joined to the
-// purchase's transaction, it commits or rolls back with the purchase.
-func (s *Service) EarnForPurchase(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount decimal.Decimal) error {
+// Earning is a purchase that may earn points.
+type Earning struct {
+	CustomerID, PurchaseID uuid.UUID
+	Amount                 decimal.Decimal
+}
+
+// EarnForPurchases awards the points of purchases in the organization's currency while the
+// program is active, each with the multiplier of the customer's tier at that moment; the program
+// is read once for all of them. Keyed by the purchase, a purchase never earns twice. In a context
+// joined to the purchases' transaction, it commits or rolls back with them.
+func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error {
+	if len(earnings) == 0 {
+		return nil
+	}
 	program, err := s.store.Program(ctx, actor.OrgID)
 	if err != nil || !program.Active {
 		return err
 	}
-	st, err := s.standing(ctx, s.store, actor.OrgID, customerID, s.now())
-	if err != nil {
-		return err
+	for _, e := range earnings {
+		st, err := s.standing(ctx, s.store, actor.OrgID, e.CustomerID, s.now())
+		if err != nil {
+			return err
+		}
+		points := PointsFor(program, e.Amount.Mul(st.Current.multiplier()))
+		if points <= 0 {
+			continue
+		}
+		_, _, err = s.Record(ctx, actor, e.CustomerID, Entry{Type: Earn, Points: points, Reason: "purchase " + e.PurchaseID.String(), ExternalID: PurchaseEarning(e.PurchaseID)})
+		if err != nil {
+			return err
+		}
 	}
-	points := PointsFor(program, amount.Mul(st.Current.multiplier()))
-	if points <= 0 {
-		return nil
-	}
-	_, _, err = s.Record(ctx, actor, customerID, Entry{Type: Earn, Points: points, Reason: "purchase " + purchaseID.String(), ExternalID: PurchaseEarning(purchaseID)})
-	return err
+	return nil
 }
 
 // TakeBackForRefund removes the points a refund undoes: of what the purchase earned, the share

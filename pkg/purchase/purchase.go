@@ -15,6 +15,7 @@ import (
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
@@ -104,7 +105,7 @@ type Store interface {
 // Points awards loyalty points for purchases and takes them back on refunds. Called with a
 // context joined to the purchase's transaction (Store.Join), it commits or rolls back with it.
 type Points interface {
-	EarnForPurchase(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount decimal.Decimal) error
+	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []loyalty.Earning) error
 	TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
 }
 
@@ -240,16 +241,18 @@ func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
 	seen := map[uuid.UUID]bool{}
 	var customers []uuid.UUID
+	var earnings []loyalty.Earning
 	for _, p := range fresh {
 		if !seen[p.CustomerID] {
 			seen[p.CustomerID] = true
 			customers = append(customers, p.CustomerID)
 		}
 		if p.Amount.Currency == currency {
-			if err := s.points.EarnForPurchase(tx.Join(ctx), actor, p.CustomerID, p.ID, p.Amount.Amount); err != nil {
-				return err
-			}
+			earnings = append(earnings, loyalty.Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount})
 		}
+	}
+	if err := s.points.EarnForPurchases(tx.Join(ctx), actor, earnings); err != nil {
+		return err
 	}
 	if err := tx.RefreshCustomers(ctx, actor.OrgID, customers, currency); err != nil {
 		return err
