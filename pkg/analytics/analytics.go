@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
@@ -153,6 +152,3 @@ func (s *Service) latest(ctx context.Context, orgID uuid.UUID, kind string, asOf
 	}
 	return json.Unmarshal(r.Summary, v)
 }
-
-// money rounds a float sum to cents for reports.
-func money(v float64) decimal.Decimal { return decimal.NewFromFloat(v).Round(2) }

@@ -75,14 +75,8 @@ func monthName(i int) string {
 	return time.Date(i/12, time.Month(i%12+1), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 }
 
-func share(part, whole int) *float64 {
-	if whole == 0 {
-		return nil
-	}
-	v := float64(part) / float64(whole)
-	v = float64(int64(v*10000+0.5)) / 10000
-	return &v
-}
+// share is part/whole as ratio rounds it; nil when whole is 0.
+func share(part, whole int) *float64 { return ratio(float64(part), float64(whole)) }
 
 // RetentionMonths is how many months of retention and cohorts a segmentation run stores.
 const RetentionMonths = 24
@@ -176,5 +170,6 @@ func (s *Service) ApplyChurn(ctx context.Context, actor event.Actor, minRisk flo
 	for i, id := range ids {
 		changes[i] = Change{CustomerID: id, Field: "status", From: "active", To: "churned", Rule: "churn_risk"}
 	}
-	return changes, total, s.apply(ctx, actor, changes, dryRun)
+	changes, err = s.apply(ctx, actor, changes, dryRun)
+	return changes, total, err
 }

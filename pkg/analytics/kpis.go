@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/rapportcrm/rapport/pkg/event"
@@ -46,12 +47,12 @@ type KPIs struct {
 	Feedback                 feedback.Stats
 }
 
+// ratio is part/whole rounded to 4 decimals; nil when whole is 0.
 func ratio(part, whole float64) *float64 {
 	if whole == 0 {
 		return nil
 	}
-	v := part / whole
-	v = float64(int64(v*10000+0.5)) / 10000
+	v := math.Round(part/whole*10000) / 10000
 	return &v
 }
 

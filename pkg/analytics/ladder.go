@@ -83,14 +83,18 @@ func (s *Service) ApplyLadder(ctx context.Context, actor event.Actor, asOf *time
 			changes = append(changes, Change{CustomerID: id, Field: "lifecycle_stage", From: rule.From, To: rule.To, Rule: rule.Name})
 		}
 	}
-	return changes, total, s.apply(ctx, actor, changes, dryRun)
+	changes, err = s.apply(ctx, actor, changes, dryRun)
+	return changes, total, err
 }
 
-// apply makes the changes through the customer service, each with its events.
-func (s *Service) apply(ctx context.Context, actor event.Actor, changes []Change, dryRun bool) error {
+// apply makes the changes through the customer service, each with its events, and answers
+// those made: a customer deleted since it was listed is left out. Each change commits on its own,
+// so an error stops the run with the changes before it made.
+func (s *Service) apply(ctx context.Context, actor event.Actor, changes []Change, dryRun bool) ([]Change, error) {
 	if dryRun {
-		return nil
+		return changes, nil
 	}
+	made := make([]Change, 0, len(changes))
 	for _, c := range changes {
 		stage, status := "", ""
 		if c.Field == "status" {
@@ -98,9 +102,14 @@ func (s *Service) apply(ctx context.Context, actor event.Actor, changes []Change
 		} else {
 			stage = c.To
 		}
-		if err := s.customers.SetStageOrStatus(ctx, actor, c.CustomerID, stage, status); err != nil {
-			return err
+		err := s.customers.SetStageOrStatus(ctx, actor, c.CustomerID, stage, status)
+		if apperr.KindOf(err) == apperr.KindNotFound {
+			continue
 		}
+		if err != nil {
+			return made, err
+		}
+		made = append(made, c)
 	}
-	return nil
+	return made, nil
 }

@@ -156,12 +156,19 @@ const scoreColumns = `r.as_of, r.last_purchase_at, r.frequency, r.monetary, r.r_
 	r.revenue_12m, r.key_account, v.as_of, v.p_alive, v.churn_risk, v.expected_purchases_90, v.expected_purchases_365,
 	v.expected_order_value, v.clv, v.quadrant`
 
+// scoreJoins add a customer's scores to a read of customers.
+const scoreJoins = `LEFT JOIN rfm_scores r ON r.org_id = customers.org_id AND r.customer_id = customers.id
+	LEFT JOIN clv_scores v ON v.org_id = customers.org_id AND v.customer_id = customers.id`
+
 // withScores reads customers with their scores; conditions must then name customers.org_id.
 func withScores(q *gorm.DB) *gorm.DB {
-	return q.Model(&customerRow{}).Select(qualifiedCustomerColumns + ", " + scoreColumns).
-		Joins("LEFT JOIN rfm_scores r ON r.org_id = customers.org_id AND r.customer_id = customers.id").
-		Joins("LEFT JOIN clv_scores v ON v.org_id = customers.org_id AND v.customer_id = customers.id")
+	return q.Model(&customerRow{}).Select(qualifiedCustomerColumns + ", " + scoreColumns).Joins(scoreJoins)
 }
+
+// getCustomer reads one live customer with its scores: the hottest read, written out in full
+// rather than built by GORM on every request.
+var getCustomer = "SELECT " + qualifiedCustomerColumns + ", " + scoreColumns + " FROM customers " + scoreJoins +
+	" WHERE customers.org_id = ? AND customers.id = ? AND customers.deleted_at IS NULL"
 
 var qualifiedCustomerColumns = "customers." + strings.Join(strings.Fields(strings.ReplaceAll(customerColumns, ",", " ")), ", customers.")
 
@@ -356,7 +363,11 @@ func (s *CustomerStore) Update(ctx context.Context, c customer.Customer, prev in
 }
 
 func (s *CustomerStore) take(q *gorm.DB) (customer.Customer, error) {
-	row, err := scanScored(withScores(q).Limit(1).Row())
+	return scanOne(withScores(q).Limit(1).Row())
+}
+
+func scanOne(r *sql.Row) (customer.Customer, error) {
+	row, err := scanScored(r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return customer.Customer{}, customer.ErrNotFound
 	}
@@ -372,7 +383,7 @@ func (s *CustomerStore) live(ctx context.Context, orgID uuid.UUID) *gorm.DB {
 
 // Get returns a live customer.
 func (s *CustomerStore) Get(ctx context.Context, orgID, id uuid.UUID) (customer.Customer, error) {
-	return s.take(s.live(ctx, orgID).Where("id = ?", id))
+	return scanOne(s.with(ctx).Raw(getCustomer, orgID, id).Row())
 }
 
 // GetDeleted returns a soft-deleted customer.
