@@ -69,7 +69,10 @@ type Segmentation struct {
 	// The last RetentionMonths months up to as_of: monthly retention and first-purchase cohorts.
 	Retention []PeriodRetention `json:"retention"`
 	Cohorts   []Cohort          `json:"cohorts"`
-	JobID     string            `json:"job_id"`
+	// Seconds spent scoring (with the segment and Pareto figures) and on retention and cohorts.
+	ScoreSeconds     float64 `json:"score_seconds"`
+	RetentionSeconds float64 `json:"retention_seconds"`
+	JobID            string  `json:"job_id"`
 } // @name RFMReport
 
 // StartSegmentation enqueues a segmentation job as of asOf (nil: now).
@@ -86,14 +89,18 @@ func (s *Service) runSegmentation(ctx context.Context, j job.Job, progress func(
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	seg, err := s.store.ScoreSegments(ctx, j.OrgID, p.AsOf, currency)
 	if err != nil {
 		return nil, err
 	}
+	seg.ScoreSeconds = time.Since(start).Seconds()
 	progress(0.6)
+	start = time.Now()
 	if seg.Retention, seg.Cohorts, err = s.retention(ctx, j.OrgID, p.AsOf, currency, RetentionMonths); err != nil {
 		return nil, err
 	}
+	seg.RetentionSeconds = time.Since(start).Seconds()
 	seg.AsOf, seg.Currency, seg.JobID = p.AsOf, currency, j.ID.String()
 	if err := s.saveRun(ctx, j, KindSegmentation, p.AsOf, seg); err != nil {
 		return nil, err
