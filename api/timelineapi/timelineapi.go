@@ -30,8 +30,8 @@ type Change struct {
 // Item is one thing that happened.
 type Item struct {
 	ID string `json:"id" format:"uuid"`
-	// customer.created, customer.updated, customer.lifecycle_stage_changed, customer.deleted,
-	// customer.restored, customer.merged, contact.created, contact.updated, contact.deleted, …
+	// customer.created, customer.updated, customer.lifecycle_stage_changed, customer.status_changed,
+	// customer.deleted, customer.restored, customer.merged, contact.created, contact.updated, contact.deleted, …
 	Type        string    `json:"type" example:"contact.created"`
 	OccurredAt  time.Time `json:"occurred_at"`
 	Actor       Actor     `json:"actor"`
