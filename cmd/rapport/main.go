@@ -28,7 +28,6 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
-	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
@@ -147,7 +146,10 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	go purgeIdempotencyKeys(ctx, idem, log)
+	go purgeHourly(ctx, log, "idempotency keys", idem.Purge)
+	go purgeHourly(ctx, log, "finished jobs", func(ctx context.Context, now time.Time) (int64, error) {
+		return db.JobStore().PurgeJobs(ctx, now.Add(-job.Retention))
+	})
 	go expirePoints(ctx, db, points, log)
 	go jobs.Run(ctx)
 
@@ -229,16 +231,16 @@ func expirePoints(ctx context.Context, db *storage.DB, points *loyalty.Service, 
 	}
 }
 
-// purgeIdempotencyKeys deletes expired idempotency records hourly.
-func purgeIdempotencyKeys(ctx context.Context, store idempotency.Store, log *slog.Logger) {
+// purgeHourly removes expired records now and every hour until ctx ends; purge gets the time.
+func purgeHourly(ctx context.Context, log *slog.Logger, what string, purge func(context.Context, time.Time) (int64, error)) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		n, err := store.Purge(ctx, time.Now().UTC())
+		n, err := purge(ctx, time.Now().UTC())
 		if err != nil && ctx.Err() == nil {
-			log.Warn("purge idempotency keys", "error", err)
+			log.Warn("purge "+what, "error", err)
 		} else if n > 0 {
-			log.Info("purged idempotency keys", "count", n)
+			log.Info("purged "+what, "count", n)
 		}
 		select {
 		case <-ctx.Done():

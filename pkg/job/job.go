@@ -31,6 +31,10 @@ const (
 // MaxAttempts is how many times a job is started before a lost lease fails it.
 const MaxAttempts = 3
 
+// Retention is how long a finished job stays readable (the results of analyses are kept
+// elsewhere, in their runs).
+const Retention = 30 * 24 * time.Hour
+
 // Job is one piece of background work.
 type Job struct {
 	ID         uuid.UUID

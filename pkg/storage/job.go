@@ -109,3 +109,9 @@ func (s *JobStore) FinishJob(ctx context.Context, j job.Job) error {
 		"result": jsonValue[json.RawMessage]{V: j.Result}, "error": nullable(j.Error), "finished_at": j.FinishedAt,
 		"lease_until": nil}).Error)
 }
+
+// PurgeJobs deletes the jobs that finished before t.
+func (s *JobStore) PurgeJobs(ctx context.Context, t time.Time) (int64, error) {
+	res := s.with(ctx).Where("status IN ? AND finished_at < ?", []job.Status{job.StatusSucceeded, job.StatusFailed}, t.UTC()).Delete(&jobRow{})
+	return res.RowsAffected, translate(res.Error)
+}

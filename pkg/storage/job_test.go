@@ -88,4 +88,19 @@ func TestJobsRunOnce(t *testing.T) {
 	if err != nil || failed.Status != job.StatusFailed || failed.Error == "" {
 		t.Fatalf("after the last lost lease: %+v %v", failed, err)
 	}
+
+	// Finished jobs are purged once they are older than the cut-off; waiting ones never.
+	waiting, err := runners[0].Enqueue(ctx, org, nil, "count", map[string]int{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.PurgeJobs(ctx, time.Now().Add(-time.Hour)); n != 0 || err != nil {
+		t.Fatalf("purged %d recent jobs: %v", n, err)
+	}
+	if n, err := store.PurgeJobs(ctx, clock.Add(time.Hour)); n != 2 || err != nil {
+		t.Fatalf("purged %d finished jobs, want 2: %v", n, err)
+	}
+	if _, err := store.GetJob(ctx, org, waiting.ID); err != nil {
+		t.Fatalf("the waiting job: %v", err)
+	}
 }
