@@ -135,6 +135,16 @@ func (s *Service) asOf(t *time.Time) time.Time {
 	return t.UTC()
 }
 
+// jobInput decodes a job's parameters and reads the organization's currency.
+func jobInput[P any](ctx context.Context, s *Service, j job.Job) (P, string, error) {
+	var p P
+	if err := json.Unmarshal(j.Params, &p); err != nil {
+		return p, "", err
+	}
+	currency, err := s.store.OrgCurrency(ctx, j.OrgID)
+	return p, currency, err
+}
+
 func (s *Service) saveRun(ctx context.Context, j job.Job, kind string, asOf time.Time, summary any) error {
 	raw, err := json.Marshal(summary)
 	if err != nil {

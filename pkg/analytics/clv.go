@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"runtime"
@@ -162,11 +161,7 @@ func grouped(hs []History) []History {
 }
 
 func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64)) (any, error) {
-	var p CLVParams
-	if err := json.Unmarshal(j.Params, &p); err != nil {
-		return nil, err
-	}
-	currency, err := s.store.OrgCurrency(ctx, j.OrgID)
+	p, currency, err := jobInput[CLVParams](ctx, s, j)
 	if err != nil {
 		return nil, err
 	}

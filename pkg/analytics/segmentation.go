@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -81,11 +80,7 @@ func (s *Service) StartSegmentation(ctx context.Context, actor event.Actor, asOf
 }
 
 func (s *Service) runSegmentation(ctx context.Context, j job.Job, progress func(float64)) (any, error) {
-	var p SegmentationParams
-	if err := json.Unmarshal(j.Params, &p); err != nil {
-		return nil, err
-	}
-	currency, err := s.store.OrgCurrency(ctx, j.OrgID)
+	p, currency, err := jobInput[SegmentationParams](ctx, s, j)
 	if err != nil {
 		return nil, err
 	}
