@@ -95,6 +95,9 @@ type Store interface {
 	// RefreshCustomers recomputes the customers' purchase figures; total spent counts purchases
 	// in currency, net of refunds.
 	RefreshCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, currency string) error
+	// AddToCustomers adds new purchases to their customers' figures, as RefreshCustomers would
+	// count them.
+	AddToCustomers(ctx context.Context, orgID uuid.UUID, fresh []Purchase, currency string) error
 	// Join returns a context in which other stores' calls run in this store's transaction.
 	Join(ctx context.Context) context.Context
 	// MoveCustomers sets field (lifecycle_stage or status) from "from" to "to" on those of the
@@ -254,7 +257,7 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 	if err := s.points.EarnForPurchases(tx.Join(ctx), actor, earnings); err != nil {
 		return err
 	}
-	if err := tx.RefreshCustomers(ctx, actor.OrgID, customers, currency); err != nil {
+	if err := tx.AddToCustomers(ctx, actor.OrgID, fresh, currency); err != nil {
 		return err
 	}
 	// A first purchase makes a prospect a customer; a churned customer who buys is won back.

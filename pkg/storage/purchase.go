@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -214,6 +215,68 @@ func (s *PurchaseStore) RefreshCustomers(ctx context.Context, orgID uuid.UUID, i
 		}
 	}
 	return nil
+}
+
+// AddToCustomers adds new purchases to their customers' figures. On PostgreSQL it adds in one
+// UPDATE … FROM VALUES, without reading the customers' earlier purchases (recomputing them was
+// most of a batch's time: 1,000 customers' purchases lie on as many pages); the row locks of the
+// update keep concurrent additions exact. SQLite recomputes.
+func (s *PurchaseStore) AddToCustomers(ctx context.Context, orgID uuid.UUID, fresh []purchase.Purchase, currency string) error {
+	type sums struct {
+		n           int
+		total       decimal.Decimal
+		first, last time.Time
+	}
+	byCustomer := map[uuid.UUID]*sums{}
+	var ids []uuid.UUID
+	for _, p := range fresh {
+		c := byCustomer[p.CustomerID]
+		if c == nil {
+			c = &sums{first: p.OccurredAt, last: p.OccurredAt}
+			byCustomer[p.CustomerID] = c
+			ids = append(ids, p.CustomerID)
+		}
+		c.n++
+		if p.Amount.Currency == currency {
+			c.total = c.total.Add(p.Amount.Amount.Sub(p.RefundedAmount))
+		}
+		c.first, c.last = minTime(c.first, p.OccurredAt), maxTime(c.last, p.OccurredAt)
+	}
+	if s.dialect != Postgres {
+		return s.RefreshCustomers(ctx, orgID, ids, currency)
+	}
+	const row = "(?::uuid, ?::int, ?::numeric, ?::timestamptz, ?::timestamptz)"
+	for start := 0; start < len(ids); start += 1000 {
+		chunk := ids[start:min(start+1000, len(ids))]
+		values := make([]any, 0, 5*len(chunk))
+		for _, id := range chunk {
+			c := byCustomer[id]
+			values = append(values, id, c.n, c.total, c.first.UTC(), c.last.UTC())
+		}
+		err := s.with(ctx).Exec(`UPDATE customers c SET purchase_count = c.purchase_count + v.n,
+				total_spent = c.total_spent + v.total, total_spent_currency = ?::text,
+				first_purchase_at = LEAST(c.first_purchase_at, v.first), last_purchase_at = GREATEST(c.last_purchase_at, v.last)
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")+`) AS v(id, n, total, first, last)
+			WHERE c.org_id = ? AND c.id = v.id`, append(append([]any{currency}, values...), orgID)...).Error
+		if err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // MoveCustomers sets field (lifecycle_stage or status) to "to" on those of the customers whose
