@@ -112,7 +112,7 @@ func New(cfg Config) *echo.Echo {
 	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
 	purchaseapi.Register(private, cfg.Purchases)
 	loyaltyapi.Register(private, cfg.Loyalty)
-	analyticsapi.Register(private, cfg.Analytics, cfg.Jobs)
+	analyticsapi.Register(private, cfg.Analytics, cfg.Jobs, cfg.Feedback)
 
 	return e
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
 )
 
@@ -46,13 +47,14 @@ func toJob(j job.Job) Job {
 }
 
 type handlers struct {
-	svc  *analytics.Service
-	jobs *job.Runner
+	svc      *analytics.Service
+	jobs     *job.Runner
+	feedback *feedback.Service
 }
 
-// Register mounts the analytics and job routes.
-func Register(g web.Routes, svc *analytics.Service, jobs *job.Runner) {
-	h := handlers{svc: svc, jobs: jobs}
+// Register mounts the analytics and job routes; the KPIs include the feedback figures.
+func Register(g web.Routes, svc *analytics.Service, jobs *job.Runner, fb *feedback.Service) {
+	h := handlers{svc: svc, jobs: jobs, feedback: fb}
 	g.GET("/jobs/:id", h.getJob, mid.Require(auth.AnalyticsRead))
 	g.POST("/analytics/rfm/run", h.runSegmentation, mid.Require(auth.AnalyticsAdmin))
 	g.GET("/analytics/rfm", h.rfm, mid.Require(auth.AnalyticsRead))

@@ -352,7 +352,11 @@ func TestSingleCustomerAndTies(t *testing.T) {
 	env.Expect(t, s.Access, "GET", "/v1/analytics/rfm?as_of=2026-04-02T00:00:00Z", nil, 404)
 	env.Expect(t, s.Access, "GET", "/v1/analytics/rfm?as_of=yesterday", nil, 400)
 
+	env.Expect(t, s.Access, "POST", "/v1/customers/"+ids[0]+"/feedback", map[string]any{"kind": "nps", "score": 10}, 201)
 	k := env.Expect(t, s.Access, "GET", "/v1/analytics/kpis", nil, 200)
+	if nps := k["feedback"].(map[string]any)["nps"].(map[string]any); nps["score"] != 100.0 || nps["responses"] != 1.0 {
+		t.Fatalf("kpis feedback: %v", nps)
+	}
 	bySource := k["cac_by_source"].(map[string]any)
 	if k["new_customers"] != 5.0 || k["cac"] != 14.0 || bySource["ads"].(map[string]any)["cac"] != 30.0 || bySource["referral"].(map[string]any)["cac"] != 10.0 {
 		t.Fatalf("kpis: new %v, cac %v, by source %v", k["new_customers"], k["cac"], bySource)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
+	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
 // SourceCAC is the acquisition cost of one source's new customers.
@@ -72,7 +73,12 @@ func (h handlers) kpis(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	k, err := h.svc.KPIs(c.Request().Context(), mid.Principal(c).Actor(), from, to)
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	k, err := h.svc.KPIs(ctx, actor, from, to)
+	if err != nil {
+		return err
+	}
+	fb, err := h.feedback.Stats(ctx, actor.OrgID, feedback.StatsQuery{From: from, To: to})
 	if err != nil {
 		return err
 	}
@@ -81,7 +87,7 @@ func (h handlers) kpis(c echo.Context) error {
 		ActiveCustomers: f.ActiveCustomers, Churned: f.Churned, WonBack: f.WonBack, RetentionRate: k.RetentionRate,
 		ChurnRate: k.ChurnRate, RepeatPurchaseRate: k.RepeatPurchaseRate, Orders: f.Orders, Revenue: round2(f.Revenue),
 		AverageOrderValue: k.AverageOrderValue, PurchaseFrequency: k.PurchaseFrequency, CAC: k.CAC,
-		CACBySource: map[string]SourceCAC{}, CLVToCAC: k.CLVToCAC, Feedback: feedbackapi.ToStats(k.Feedback)}
+		CACBySource: map[string]SourceCAC{}, CLVToCAC: k.CLVToCAC, Feedback: feedbackapi.ToStats(fb.Overall)}
 	for src, s := range f.Sources {
 		out.CACBySource[src] = SourceCAC{NewCustomers: s.Customers, WithCost: s.WithCost, Cost: round2(s.Cost), CAC: k.CACBySource[src]}
 	}

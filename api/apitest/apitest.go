@@ -104,7 +104,7 @@ func NewWith(t *testing.T, o Options) *Env {
 		Feedback:       fb,
 		Purchases:      purchase.NewService(db.PurchaseStore(), points),
 		Loyalty:        points,
-		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, fb, o.Now),
+		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, o.Now),
 		Jobs:           jobs,
 		Idempotency:    db.IdempotencyStore(),
 		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),

@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		Feedback:       fb,
 		Purchases:      purchase.NewService(db.PurchaseStore(), points),
 		Loyalty:        points,
-		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, fb, event.Now),
+		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, event.Now),
 		Jobs:           jobs,
 		Idempotency:    idem,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),

@@ -1,4 +1,4 @@
-// Package analytics turns purchases, feedback and the event log into decisions: RFM segments and
+// Package analytics turns purchases and the event log into decisions: RFM segments and
 // value tiers, lifetime value and churn risk from the BG/NBD and Gamma-Gamma models, the loyalty
 // matrix, the loyalty ladder and the KPIs. The long computations run as jobs and store their
 // results: a run's summary for the reports, per-customer scores for the customer lists.
@@ -13,7 +13,6 @@ import (
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
-	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
 )
 
@@ -105,23 +104,17 @@ type Customers interface {
 	SetStageOrStatus(ctx context.Context, actor event.Actor, id uuid.UUID, stage, status string) error
 }
 
-// FeedbackStats answers the feedback figures of a period.
-type FeedbackStats interface {
-	Stats(ctx context.Context, orgID uuid.UUID, q feedback.StatsQuery) (feedback.Report, error)
-}
-
 // Service runs and reads the analyses.
 type Service struct {
 	store     Store
 	jobs      *job.Runner
 	customers Customers
-	feedback  FeedbackStats
 	now       func() time.Time
 }
 
 // NewService returns the service and registers its job handlers with jobs.
-func NewService(store Store, jobs *job.Runner, customers Customers, fb FeedbackStats, now func() time.Time) *Service {
-	s := &Service{store: store, jobs: jobs, customers: customers, feedback: fb, now: now}
+func NewService(store Store, jobs *job.Runner, customers Customers, now func() time.Time) *Service {
+	s := &Service{store: store, jobs: jobs, customers: customers, now: now}
 	jobs.Handle(JobSegmentation, s.runSegmentation)
 	jobs.Handle(JobCLV, s.runCLV)
 	return s

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rapportcrm/rapport/pkg/event"
-	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
 // SourceCost is what the customers acquired from one source cost.
@@ -44,7 +43,6 @@ type KPIs struct {
 	CAC                      *float64
 	CACBySource              map[string]*float64
 	CLVToCAC                 *float64
-	Feedback                 feedback.Stats
 }
 
 // ratio is part/whole rounded to 4 decimals; nil when whole is 0.
@@ -91,10 +89,5 @@ func (s *Service) KPIs(ctx context.Context, actor event.Actor, from, to time.Tim
 	if k.CAC != nil && f.AvgCLV != nil && *k.CAC > 0 {
 		k.CLVToCAC = ratio(*f.AvgCLV, *k.CAC)
 	}
-	rep, err := s.feedback.Stats(ctx, actor.OrgID, feedback.StatsQuery{From: from, To: to})
-	if err != nil {
-		return KPIs{}, err
-	}
-	k.Feedback = rep.Overall
 	return k, nil
 }

@@ -445,8 +445,9 @@ func PointsFor(p Program, amount decimal.Decimal) int64 {
 // PurchaseEarning is the ledger key of what a purchase earned.
 func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchaseID.String() }
 
-// Earning is a purchase that may earn points.
-type Earning struct {
+// Earning is a purchase that may earn points. It is an alias of an unnamed struct type, so
+// that the purchase package can name the same type without importing this one.
+type Earning = struct {
 	CustomerID, PurchaseID uuid.UUID
 	Amount                 decimal.Decimal
 }

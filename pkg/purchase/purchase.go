@@ -15,7 +15,6 @@ import (
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
-	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
@@ -105,10 +104,17 @@ type Store interface {
 	MoveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, field, from, to string, at time.Time) ([]uuid.UUID, error)
 }
 
+// Earning is a new purchase that may earn points: the same unnamed struct type as the loyalty
+// package's, so that neither package imports the other.
+type Earning = struct {
+	CustomerID, PurchaseID uuid.UUID
+	Amount                 decimal.Decimal
+}
+
 // Points awards loyalty points for purchases and takes them back on refunds. Called with a
 // context joined to the purchase's transaction (Store.Join), it commits or rolls back with it.
 type Points interface {
-	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []loyalty.Earning) error
+	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error
 	TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
 }
 
@@ -244,14 +250,14 @@ func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
 	seen := map[uuid.UUID]bool{}
 	var customers []uuid.UUID
-	var earnings []loyalty.Earning
+	var earnings []Earning
 	for _, p := range fresh {
 		if !seen[p.CustomerID] {
 			seen[p.CustomerID] = true
 			customers = append(customers, p.CustomerID)
 		}
 		if p.Amount.Currency == currency {
-			earnings = append(earnings, loyalty.Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount})
+			earnings = append(earnings, Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount})
 		}
 	}
 	if err := s.points.EarnForPurchases(tx.Join(ctx), actor, earnings); err != nil {
