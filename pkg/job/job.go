@@ -174,8 +174,9 @@ func (r *Runner) execute(ctx context.Context, j Job, h Handler) {
 	defer cancel()
 	var mu sync.Mutex
 	progress := 0.0
-	done := make(chan struct{})
+	done, renewing := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(renewing)
 		tick := time.NewTicker(r.lease / 4)
 		defer tick.Stop()
 		for {
@@ -201,6 +202,7 @@ func (r *Runner) execute(ctx context.Context, j Job, h Handler) {
 		mu.Unlock()
 	})
 	close(done)
+	<-renewing // no renewal may race the outcome below
 	if ctx.Err() != nil {
 		return // shutting down: the lease runs out and another start picks the job up
 	}
