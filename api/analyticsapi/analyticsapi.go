@@ -484,7 +484,8 @@ func period(c echo.Context) (time.Time, time.Time, error) {
 //	@Summary		Promote customers up the loyalty ladder by the suggested rules (admins; dry run by default)
 //	@Description	Rules, one rung per call: first_purchase (prospect with a purchase → customer),
 //	@Description	repeat_purchase (customer who bought on 2+ days → client), promoter (client whose latest NPS
-//	@Description	answer is 9–10 → supporter). Purchases count as for RFM, up to as_of. Customers only move up;
+//	@Description	answer is 9–10 → supporter), referral (supporter still a promoter who referred a customer, by
+//	@Description	referred_by_id → advocate). Purchases count as for RFM, up to as_of. Customers only move up;
 //	@Description	each change records customer.updated and customer.lifecycle_stage_changed.
 //	@Tags			analytics
 //	@Accept			json

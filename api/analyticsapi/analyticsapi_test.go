@@ -362,3 +362,47 @@ func TestSingleCustomerAndTies(t *testing.T) {
 		t.Fatalf("kpis: new %v, cac %v, by source %v", k["new_customers"], k["cac"], bySource)
 	}
 }
+
+// The ladder one rung per run: a repeat buyer becomes a client, a promoter a supporter, and a
+// supporter who referred someone an advocate; referrals follow merges.
+func TestReferralsAndTheLadder(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Ladder")
+	newCustomer := func(body map[string]any) string {
+		return env.Expect(t, s.Access, "POST", "/v1/customers", body, 201)["id"].(string)
+	}
+	a, d := newCustomer(map[string]any{"first_name": "Ada"}), newCustomer(map[string]any{"first_name": "Dan"})
+	b := newCustomer(map[string]any{"first_name": "Bob", "referred_by_id": a})
+	if got := env.Expect(t, s.Access, "GET", "/v1/customers/"+b, nil, 200)["referred_by_id"]; got != a {
+		t.Fatalf("referred_by_id %v", got)
+	}
+	env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "X", "referred_by_id": d + "0"}, 422)
+	bad := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "X", "referred_by_id": "01a216bd-569c-72a6-9b1f-40eb92309a7c"}, 422)
+	if bad["errors"].([]any)[0].(map[string]any)["field"] != "referred_by_id" {
+		t.Fatalf("an unknown referrer: %v", bad)
+	}
+	env.Expect(t, s.Access, "PATCH", "/v1/customers/"+a, map[string]any{"referred_by_id": a}, 422)
+	for _, id := range []string{a, d} {
+		for _, day := range []int{1, 2} {
+			env.Expect(t, s.Access, "POST", "/v1/purchases", map[string]any{"customer_id": id, "amount": "10",
+				"occurred_at": time.Date(2026, 3, day, 12, 0, 0, 0, time.UTC)}, 201)
+		}
+		env.Expect(t, s.Access, "POST", "/v1/customers/"+id+"/feedback", map[string]any{"kind": "nps", "score": 10}, 201)
+	}
+	stage := func(id string) any { return env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200)["lifecycle_stage"] }
+	for _, want := range []string{"client", "supporter"} {
+		env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"dry_run": false}, 200)
+		if stage(a) != want || stage(d) != want {
+			t.Fatalf("after a run: %v and %v, want %s", stage(a), stage(d), want)
+		}
+	}
+	run := env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"dry_run": false}, 200)
+	if stage(a) != "advocate" || stage(d) != "supporter" || run["total"] != 1.0 || run["changes"].([]any)[0].(map[string]any)["rule"] != "referral" {
+		t.Fatalf("the referral rule: %v and %v, %v", stage(a), stage(d), run)
+	}
+	// Merging the referrer into another customer moves the referral to the survivor.
+	env.Expect(t, s.Access, "POST", "/v1/customers/"+d+"/merge", map[string]any{"duplicate_id": a}, 200)
+	if got := env.Expect(t, s.Access, "GET", "/v1/customers/"+b, nil, 200)["referred_by_id"]; got != d {
+		t.Fatalf("after the merge, referred by %v, want %v", got, d)
+	}
+}

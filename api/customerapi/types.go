@@ -48,7 +48,9 @@ type CustomerInput struct {
 	// Any JSON object of up to 100 keys and 16 KiB.
 	CustomFields map[string]any `json:"custom_fields,omitempty"`
 	// A user of the organization who looks after this customer.
-	OwnerID        string `json:"owner_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	OwnerID string `json:"owner_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	// The customer who referred this one (the ladder's referral rule counts referrals).
+	ReferredByID   string `json:"referred_by_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
 	LifecycleStage string `json:"lifecycle_stage,omitempty" enums:"prospect,customer,client,supporter,advocate,partner" default:"prospect"`
 	Status         string `json:"status,omitempty" enums:"active,churned,won_back" default:"active"`
 	// The acquisition channel, such as google_ads or referral.
@@ -75,6 +77,8 @@ type Customer struct {
 	Tags         []string       `json:"tags"`
 	CustomFields map[string]any `json:"custom_fields"`
 	OwnerID      *string        `json:"owner_id" format:"uuid" extensions:"x-nullable"`
+	// The customer who referred this one.
+	ReferredByID *string `json:"referred_by_id" format:"uuid" extensions:"x-nullable"`
 	// The loyalty ladder.
 	LifecycleStage   string `json:"lifecycle_stage" enums:"prospect,customer,client,supporter,advocate,partner"`
 	Status           string `json:"status" enums:"active,churned,won_back"`
@@ -186,9 +190,7 @@ func ToCustomer(c customer.Customer) Customer {
 	if c.Birthday != nil {
 		out.Birthday = optional(c.Birthday.Format(time.DateOnly))
 	}
-	if c.OwnerID != nil {
-		out.OwnerID = optional(c.OwnerID.String())
-	}
+	out.OwnerID, out.ReferredByID = optional(idString(c.OwnerID)), optional(idString(c.ReferredByID))
 	return out
 }
 
@@ -204,10 +206,24 @@ func toInput(c customer.Customer) CustomerInput {
 	if c.Birthday != nil {
 		in.Birthday = c.Birthday.Format(time.DateOnly)
 	}
-	if c.OwnerID != nil {
-		in.OwnerID = c.OwnerID.String()
-	}
+	in.OwnerID, in.ReferredByID = idString(c.OwnerID), idString(c.ReferredByID)
 	return in
+}
+
+func idString(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return id.String()
+}
+
+// optionalID parses a validated id; empty is none.
+func optionalID(s string) *uuid.UUID {
+	if s == "" {
+		return nil
+	}
+	id := uuid.MustParse(s)
+	return &id
 }
 
 // toDomain applies a validated input over base (a new customer, or the stored one). Empty
@@ -224,17 +240,14 @@ func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
 	if c.Status == "" {
 		c.Status = customer.StatusActive
 	}
-	c.Address, c.Birthday, c.OwnerID, c.AcquisitionCost = nil, nil, nil, nil
+	c.Address, c.Birthday, c.AcquisitionCost = nil, nil, nil
+	c.OwnerID, c.ReferredByID = optionalID(in.OwnerID), optionalID(in.ReferredByID)
 	if a := in.Address; a != nil {
 		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
 	}
 	if in.Birthday != "" {
 		b, _ := time.Parse(time.DateOnly, in.Birthday) // validated
 		c.Birthday = &b
-	}
-	if in.OwnerID != "" {
-		id := uuid.MustParse(in.OwnerID) // validated
-		c.OwnerID = &id
 	}
 	if m := in.AcquisitionCost; m != nil {
 		amount, _ := decimal.NewFromString(m.Amount) // validated

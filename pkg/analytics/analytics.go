@@ -123,7 +123,7 @@ func NewService(store Store, jobs *job.Runner, customers Customers, now func() t
 // asOf answers the as-of time of a request: the given time, or now.
 func (s *Service) asOf(t *time.Time) time.Time {
 	if t == nil {
-		return s.now().UTC().Truncate(time.Second)
+		return s.now().UTC().Truncate(time.Microsecond)
 	}
 	return t.UTC()
 }

@@ -20,6 +20,7 @@ var LadderRules = []LadderRule{
 	{"first_purchase", "prospect", "customer", "a prospect with a purchase becomes a customer"},
 	{"repeat_purchase", "customer", "client", "a customer who bought on two or more days becomes a client"},
 	{"promoter", "client", "supporter", "a client whose latest NPS answer is 9 or 10 (a promoter) becomes a supporter"},
+	{"referral", "supporter", "advocate", "a supporter who is still a promoter and referred a customer (referred_by_id) becomes an advocate"},
 }
 
 // StageMove is how many customers moved from one stage to another.

@@ -58,20 +58,22 @@ type Address struct {
 
 // Customer is one customer of an organization.
 type Customer struct {
-	ID                 uuid.UUID
-	OrgID              uuid.UUID
-	ExternalID         string
-	FirstName          string
-	LastName           string
-	Email              string
-	Phone              string
-	Company            string
-	JobTitle           string
-	Address            *Address
-	Birthday           *time.Time
-	Tags               []string
-	CustomFields       map[string]any
-	OwnerID            *uuid.UUID
+	ID           uuid.UUID
+	OrgID        uuid.UUID
+	ExternalID   string
+	FirstName    string
+	LastName     string
+	Email        string
+	Phone        string
+	Company      string
+	JobTitle     string
+	Address      *Address
+	Birthday     *time.Time
+	Tags         []string
+	CustomFields map[string]any
+	OwnerID      *uuid.UUID
+	// ReferredByID is the customer who referred this one.
+	ReferredByID       *uuid.UUID
 	LifecycleStage     LifecycleStage
 	Status             Status
 	Source             string

@@ -92,6 +92,15 @@ func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Custom
 			bad.Add("owner_id", "must be an active user of your organization")
 		}
 	}
+	if r := c.ReferredByID; r != nil && (prev == nil || prev.ReferredByID == nil || *prev.ReferredByID != *r) {
+		if *r == c.ID {
+			bad.Add("referred_by_id", "must be another customer")
+		} else if _, err := tx.Get(ctx, c.OrgID, *r); errors.Is(err, ErrNotFound) {
+			bad.Add("referred_by_id", "must be a customer of your organization")
+		} else if err != nil {
+			return err
+		}
+	}
 	if err := bad.Err(); err != nil {
 		return err
 	}
@@ -338,6 +347,9 @@ func combine(survivor, dup Customer) Customer {
 	if c.OwnerID == nil {
 		c.OwnerID = dup.OwnerID
 	}
+	if c.ReferredByID != nil && *c.ReferredByID == dup.ID {
+		c.ReferredByID = nil // referred by itself, once merged
+	}
 	if c.AcquisitionCost == nil {
 		c.AcquisitionCost = dup.AcquisitionCost
 	}
@@ -564,7 +576,7 @@ func (c Customer) snapshot() map[string]any {
 		"phone": c.Phone, "company": c.Company, "job_title": c.JobTitle, "tags": c.Tags, "custom_fields": c.CustomFields,
 		"lifecycle_stage": string(c.LifecycleStage), "status": string(c.Status), "source": c.Source,
 		"marketing_consent": c.MarketingConsent, "preferred_channel": c.PreferredChannel, "interests": c.Interests,
-		"address": nil, "birthday": nil, "owner_id": nil, "acquisition_cost": nil,
+		"address": nil, "birthday": nil, "owner_id": nil, "acquisition_cost": nil, "referred_by_id": nil,
 	}
 	if a := c.Address; a != nil {
 		m["address"] = map[string]any{"line1": a.Line1, "line2": a.Line2, "city": a.City, "region": a.Region, "postal_code": a.PostalCode, "country": a.Country}
@@ -574,6 +586,9 @@ func (c Customer) snapshot() map[string]any {
 	}
 	if c.OwnerID != nil {
 		m["owner_id"] = c.OwnerID.String()
+	}
+	if c.ReferredByID != nil {
+		m["referred_by_id"] = c.ReferredByID.String()
 	}
 	if c.AcquisitionCost != nil {
 		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.String(), "currency": c.AcquisitionCost.Currency}

@@ -544,6 +544,8 @@ func (s *AnalyticsStore) StageMoves(ctx context.Context, orgID uuid.UUID, from, 
 func (s *AnalyticsStore) LadderCandidates(ctx context.Context, orgID uuid.UUID, rule analytics.LadderRule, asOf time.Time, currency string, limit int) ([]uuid.UUID, int, error) {
 	bought := "SELECT count(DISTINCT " + s.day("p.occurred_at") + ") FROM purchases p WHERE p.org_id = c.org_id AND p.customer_id = c.id" +
 		" AND p.status = 'completed' AND p.currency = ? AND p.occurred_at <= ?"
+	promoter := `(SELECT f.score FROM feedback f WHERE f.org_id = c.org_id AND f.customer_id = c.id AND f.kind = 'nps'
+		AND f.deleted_at IS NULL AND f.created_at <= ? ORDER BY f.created_at DESC, f.id DESC LIMIT 1) >= 9`
 	var cond string
 	var args []any
 	switch rule.Name {
@@ -552,9 +554,11 @@ func (s *AnalyticsStore) LadderCandidates(ctx context.Context, orgID uuid.UUID, 
 	case "repeat_purchase":
 		cond, args = "("+bought+") >= 2", []any{currency, asOf}
 	case "promoter":
-		cond = `(SELECT f.score FROM feedback f WHERE f.org_id = c.org_id AND f.customer_id = c.id AND f.kind = 'nps'
-			AND f.deleted_at IS NULL AND f.created_at <= ? ORDER BY f.created_at DESC, f.id DESC LIMIT 1) >= 9`
-		args = []any{asOf}
+		cond, args = promoter, []any{asOf}
+	case "referral":
+		cond = promoter + ` AND EXISTS (SELECT 1 FROM customers r WHERE r.org_id = c.org_id AND r.referred_by_id IS NOT NULL
+			AND r.referred_by_id = c.id AND r.deleted_at IS NULL AND r.created_at <= ?)`
+		args = []any{asOf, asOf}
 	default:
 		return nil, 0, fmt.Errorf("unknown ladder rule %q", rule.Name)
 	}

@@ -57,6 +57,7 @@ type customerRow struct {
 	Tags                    jsonValue[[]string]
 	CustomFields            jsonValue[map[string]any]
 	OwnerID                 *uuid.UUID
+	ReferredByID            *uuid.UUID
 	LifecycleStage          string
 	Status                  string
 	Source                  string
@@ -106,7 +107,7 @@ func toCustomerRow(c customer.Customer) customerRow {
 	r := customerRow{
 		OrgID: c.OrgID, ID: c.ID, ExternalID: nullable(c.ExternalID), FirstName: c.FirstName, LastName: c.LastName,
 		Email: nullable(c.Email), Phone: c.Phone, Company: c.Company, JobTitle: c.JobTitle, Birthday: c.Birthday,
-		Tags: jsonValue[[]string]{V: c.Tags}, CustomFields: jsonValue[map[string]any]{V: c.CustomFields}, OwnerID: c.OwnerID,
+		Tags: jsonValue[[]string]{V: c.Tags}, CustomFields: jsonValue[map[string]any]{V: c.CustomFields}, OwnerID: c.OwnerID, ReferredByID: c.ReferredByID,
 		LifecycleStage: string(c.LifecycleStage), Status: string(c.Status), Source: c.Source,
 		MarketingConsent: c.MarketingConsent, MarketingConsentAt: c.MarketingConsentAt, PreferredChannel: c.PreferredChannel,
 		Interests: jsonValue[[]string]{V: c.Interests}, SearchText: searchText(c), Version: c.Version,
@@ -138,9 +139,9 @@ const customerColumns = `org_id, id, external_id, first_name, last_name, email, 
 	birthday, tags, custom_fields, owner_id, lifecycle_stage, status, source, acquisition_cost_amount,
 	acquisition_cost_currency, marketing_consent, marketing_consent_at, preferred_channel, interests, search_text,
 	version, created_at, updated_at, deleted_at, merged_into_id, last_contacted_at, contact_count,
-	first_purchase_at, last_purchase_at, purchase_count, total_spent, total_spent_currency`
+	first_purchase_at, last_purchase_at, purchase_count, total_spent, total_spent_currency, referred_by_id`
 
-const customerColumnCount = 36
+const customerColumnCount = 37
 
 // customerValues are a row's values in customerColumns' order.
 func customerValues(r customerRow) []any {
@@ -148,7 +149,8 @@ func customerValues(r customerRow) []any {
 		r.Address, r.Birthday, r.Tags, r.CustomFields, r.OwnerID, r.LifecycleStage, r.Status, r.Source,
 		r.AcquisitionCostAmount, r.AcquisitionCostCurrency, r.MarketingConsent, r.MarketingConsentAt,
 		r.PreferredChannel, r.Interests, r.SearchText, r.Version, r.CreatedAt, r.UpdatedAt, r.DeletedAt, r.MergedIntoID,
-		r.LastContactedAt, r.ContactCount, r.FirstPurchaseAt, r.LastPurchaseAt, r.PurchaseCount, r.TotalSpent, r.TotalSpentCurrency}
+		r.LastContactedAt, r.ContactCount, r.FirstPurchaseAt, r.LastPurchaseAt, r.PurchaseCount, r.TotalSpent, r.TotalSpentCurrency,
+		r.ReferredByID}
 }
 
 // scoreColumns are the analytics scores read with a customer, from the LEFT JOINs of withScores.
@@ -225,14 +227,15 @@ func (r *customerRow) targets() []any {
 		&r.Address, &r.Birthday, &r.Tags, &r.CustomFields, &r.OwnerID, &r.LifecycleStage, &r.Status, &r.Source,
 		&r.AcquisitionCostAmount, &r.AcquisitionCostCurrency, &r.MarketingConsent, &r.MarketingConsentAt,
 		&r.PreferredChannel, &r.Interests, &r.SearchText, &r.Version, &r.CreatedAt, &r.UpdatedAt, &r.DeletedAt, &r.MergedIntoID,
-		&r.LastContactedAt, &r.ContactCount, &r.FirstPurchaseAt, &r.LastPurchaseAt, &r.PurchaseCount, &r.TotalSpent, &r.TotalSpentCurrency}
+		&r.LastContactedAt, &r.ContactCount, &r.FirstPurchaseAt, &r.LastPurchaseAt, &r.PurchaseCount, &r.TotalSpent, &r.TotalSpentCurrency,
+		&r.ReferredByID}
 }
 
 func (r customerRow) toCustomer() customer.Customer {
 	c := customer.Customer{
 		ID: r.ID, OrgID: r.OrgID, ExternalID: deref(r.ExternalID), FirstName: r.FirstName, LastName: r.LastName,
 		Email: deref(r.Email), Phone: r.Phone, Company: r.Company, JobTitle: r.JobTitle, Tags: r.Tags.V,
-		CustomFields: r.CustomFields.V, OwnerID: r.OwnerID, LifecycleStage: customer.LifecycleStage(r.LifecycleStage),
+		CustomFields: r.CustomFields.V, OwnerID: r.OwnerID, ReferredByID: r.ReferredByID, LifecycleStage: customer.LifecycleStage(r.LifecycleStage),
 		Status: customer.Status(r.Status), Source: r.Source, MarketingConsent: r.MarketingConsent,
 		MarketingConsentAt: utcPtr(r.MarketingConsentAt), PreferredChannel: r.PreferredChannel, Interests: r.Interests.V,
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), DeletedAt: utcPtr(r.DeletedAt),
@@ -486,14 +489,20 @@ func (s *CustomerStore) List(ctx context.Context, orgID uuid.UUID, f customer.Fi
 		func(rows *sql.Rows) (scoredRow, error) { return scanScored(rows) }, scoredRow.toCustomer)
 }
 
-// MoveRecords re-points the duplicate's contacts, feedback and purchases to the survivor and
-// recomputes both customers' contact and purchase figures.
+// MoveRecords re-points the duplicate's contacts, feedback, purchases and referrals to the
+// survivor and recomputes both customers' contact and purchase figures.
 func (s *CustomerStore) MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error {
 	for _, table := range []string{"contacts", "feedback", "purchases"} {
 		err := s.with(ctx).Exec("UPDATE "+table+" SET customer_id = ? WHERE org_id = ? AND customer_id = ?", toID, orgID, fromID).Error
 		if err != nil {
 			return translate(err)
 		}
+	}
+	// Whom the duplicate referred, the survivor referred (the survivor's own record is the merge's).
+	err := s.with(ctx).Exec(`UPDATE customers SET referred_by_id = ?, version = version + 1
+		WHERE org_id = ? AND referred_by_id IS NOT NULL AND referred_by_id = ? AND id <> ?`, toID, orgID, fromID, toID).Error
+	if err != nil {
+		return translate(err)
 	}
 	contacts, purchases := ContactStore{s.conn}, PurchaseStore{ContactStore{s.conn}}
 	currency, err := purchases.OrgCurrency(ctx, orgID)
