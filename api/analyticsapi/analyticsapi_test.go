@@ -389,7 +389,9 @@ func TestReferralsAndTheLadder(t *testing.T) {
 		}
 		env.Expect(t, s.Access, "POST", "/v1/customers/"+id+"/feedback", map[string]any{"kind": "nps", "score": 10}, 201)
 	}
-	stage := func(id string) any { return env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200)["lifecycle_stage"] }
+	stage := func(id string) any {
+		return env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200)["lifecycle_stage"]
+	}
 	for _, want := range []string{"client", "supporter"} {
 		env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"dry_run": false}, 200)
 		if stage(a) != want || stage(d) != want {
