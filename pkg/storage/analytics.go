@@ -137,7 +137,7 @@ func (s *AnalyticsStore) ScoreSegments(ctx context.Context, orgID uuid.UUID, asO
 		if err := tx.Exec(insert, orgID, asOf, windowStart, orgID, currency, asOf).Error; err != nil {
 			return err
 		}
-		return s.segmentFigures(ctx, tx, orgID, asOf, &seg)
+		return s.segmentFigures(tx, orgID, asOf, &seg)
 	})
 	seg.Pareto.WindowStartAt = windowStart
 	if err != nil {
@@ -148,7 +148,7 @@ func (s *AnalyticsStore) ScoreSegments(ctx context.Context, orgID uuid.UUID, asO
 
 // segmentFigures reads a scoring's figures back: per segment, the score cut-offs and the
 // concentration of revenue.
-func (s *AnalyticsStore) segmentFigures(ctx context.Context, tx *gorm.DB, orgID uuid.UUID, asOf time.Time, seg *analytics.Segmentation) error {
+func (s *AnalyticsStore) segmentFigures(tx *gorm.DB, orgID uuid.UUID, asOf time.Time, seg *analytics.Segmentation) error {
 	rows, err := tx.Raw(`SELECT segment, count(*), coalesce(sum(`+s.num("monetary")+`), 0) FROM rfm_scores WHERE org_id = ?
 		GROUP BY segment`, orgID).Rows()
 	if err != nil {
