@@ -364,7 +364,7 @@ func (h handlers) churn(c echo.Context) error {
 	q, asOf := asOfQuery(c, "min_risk", "churned_risk", "months")
 	cq := analytics.ChurnQuery{AsOf: asOf, MinRisk: orDefault(q.Float("min_risk", 0, 1), analytics.DefaultMinRisk),
 		ChurnedRisk: orDefault(q.Float("churned_risk", 0, 1), analytics.DefaultChurnedRisk),
-		Months:      int(orDefault(q.Float("months", 1, analytics.RetentionMonths), analytics.DefaultMonths)), Limit: int(orDefault(q.Float("limit", 1, 500), 50))}
+		Months:      orDefault(q.Int("months", 1, analytics.RetentionMonths), analytics.DefaultMonths), Limit: orDefault(q.Int("limit", 1, 500), 50)}
 	if err := q.Err(); err != nil {
 		return err
 	}

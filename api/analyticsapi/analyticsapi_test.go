@@ -300,6 +300,8 @@ func TestAnalyticsWithoutPurchases(t *testing.T) {
 	}
 	env.Expect(t, a.Access, "GET", "/v1/analytics/rfm", nil, 404)
 	env.Expect(t, b.Access, "GET", "/v1/analytics/churn", nil, 404)
+	env.Expect(t, b.Access, "GET", "/v1/analytics/churn?months=1.5", nil, 400)
+	env.Expect(t, b.Access, "GET", "/v1/analytics/churn?min_risk=2", nil, 400)
 	env.Expect(t, a.Access, "POST", "/v1/analytics/clv/fit", map[string]any{"horizon_months": 0, "monthly_discount_rate": 1.5}, 422)
 	viewer := env.AddUser(t, a, "viewer@a.example", "viewer")
 	env.Expect(t, viewer.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 403)

@@ -132,6 +132,20 @@ func (q *Query) Float(name string, lo, hi float64) *float64 {
 	return &f
 }
 
+// Int returns a whole-number parameter between lo and hi.
+func (q *Query) Int(name string, lo, hi int) *int {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		q.fail(name, "must be a whole number from %d to %d", lo, hi)
+		return nil
+	}
+	return &n
+}
+
 // UUID returns a UUID parameter.
 func (q *Query) UUID(name string) *uuid.UUID {
 	v := q.String(name)
@@ -149,13 +163,8 @@ func (q *Query) UUID(name string) *uuid.UUID {
 // Page reads limit, sort (one of sortFields, "-" for descending) and cursor.
 func (q *Query) Page(sortFields []string, defaultSort string) page.Request {
 	req := page.Request{Limit: DefaultLimit}
-	if v := q.String("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxLimit {
-			q.fail("limit", "must be a whole number from 1 to %d", MaxLimit)
-		} else {
-			req.Limit = n
-		}
+	if n := q.Int("limit", 1, MaxLimit); n != nil {
+		req.Limit = *n
 	}
 	sort := q.String("sort")
 	if sort == "" {
