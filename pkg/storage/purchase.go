@@ -280,20 +280,14 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // MoveCustomers sets field (lifecycle_stage or status) to "to" on those of the customers whose
-// field is "from", and answers which.
+// field is "from", and answers which: one UPDATE … RETURNING.
 func (s *PurchaseStore) MoveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, field, from, to string, at time.Time) ([]uuid.UUID, error) {
 	if field != "lifecycle_stage" && field != "status" {
 		return nil, fmt.Errorf("cannot move customers by %q", field)
 	}
 	var moved []uuid.UUID
-	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
-		scope := tx.Model(&customerRow{}).Where("org_id = ? AND id IN ? AND "+field+" = ? AND deleted_at IS NULL", orgID, ids, from)
-		if err := scope.Pluck("id", &moved).Error; err != nil || len(moved) == 0 {
-			return err
-		}
-		return tx.Model(&customerRow{}).Where("org_id = ? AND id IN ?", orgID, moved).
-			Updates(map[string]any{field: to, "version": gorm.Expr("version + 1"), "updated_at": at}).Error
-	})
+	err := s.with(ctx).Raw("UPDATE customers SET "+field+" = ?, version = version + 1, updated_at = ? WHERE org_id = ? AND id IN ? AND "+
+		field+" = ? AND deleted_at IS NULL RETURNING id", to, at, orgID, ids, from).Scan(&moved).Error
 	return moved, translate(err)
 }
 
