@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
+	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
@@ -445,23 +446,25 @@ func (h handlers) applyChurn(c echo.Context) error {
 // ladder godoc
 //
 //	@Summary		The loyalty ladder: customers per stage and the moves between stages
-//	@Description	stages counts the live customers per lifecycle stage now; moves counts the stage changes
-//	@Description	recorded in [from, to) (customer.lifecycle_stage_changed events: edits, promotions by purchases
-//	@Description	and by the ladder rules). Default: the 30 days before now.
+//	@Description	stages counts the live customers per lifecycle stage as of as_of (default now; a past as_of
+//	@Description	counts the customers created by then, at the stage they left in their first move after it);
+//	@Description	moves counts the stage changes recorded in [from, to) (customer.lifecycle_stage_changed events:
+//	@Description	edits, promotions by purchases and by the ladder rules). Default period: the 30 days before as_of.
 //	@Tags			analytics
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			from	query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
-//	@Param			to		query		string	false	"End, exclusive (RFC 3339)"	format(date-time)
+//	@Param			to		query		string	false	"End, exclusive (RFC 3339); default as_of, and not after it"	format(date-time)
+//	@Param			as_of	query		string	false	"The moment of the figures (RFC 3339); default now"	format(date-time)
 //	@Success		200		{object}	analytics.Ladder
 //	@Failure		400,401,403,422,429,500,503	{object}	web.Problem
 //	@Router			/analytics/ladder [get]
 func (h handlers) ladder(c echo.Context) error {
-	from, to, err := period(c)
+	from, to, asOf, err := period(c)
 	if err != nil {
 		return err
 	}
-	l, err := h.svc.Ladder(c.Request().Context(), mid.Principal(c).Actor(), from, to)
+	l, err := h.svc.Ladder(c.Request().Context(), mid.Principal(c).Actor(), from, to, asOf)
 	if err != nil {
 		return err
 	}
@@ -469,14 +472,21 @@ func (h handlers) ladder(c echo.Context) error {
 }
 
 // period reads from and to; default the 30 days before now.
-func period(c echo.Context) (time.Time, time.Time, error) {
-	q := web.NewQuery(c, "from", "to")
-	from, to := q.Time("from"), q.Time("to")
+// period reads from, to and as_of: as_of defaults to now, to to as_of (and may not be after it),
+// from to 30 days before to. It answers as_of as given (nil: now).
+func period(c echo.Context) (from, to time.Time, asOf *time.Time, err error) {
+	q := web.NewQuery(c, "from", "to", "as_of")
+	f, t := q.Time("from"), q.Time("to")
+	asOf = q.Time("as_of")
 	if err := q.Err(); err != nil {
-		return time.Time{}, time.Time{}, err
+		return from, to, nil, err
 	}
-	end := orDefault(to, time.Now().UTC())
-	return orDefault(from, end.AddDate(0, 0, -30)).UTC(), end.UTC(), nil
+	end := orDefault(asOf, time.Now().UTC())
+	to = orDefault(t, end).UTC()
+	if to.After(end) {
+		return from, to, nil, apperr.Invalid(apperr.FieldError{Field: "to", Message: "must not be after as_of"})
+	}
+	return orDefault(f, to.AddDate(0, 0, -30)).UTC(), to, asOf, nil
 }
 
 // applyLadder godoc

@@ -394,6 +394,9 @@ func TestReferralsAndTheLadder(t *testing.T) {
 	stage := func(id string) any {
 		return env.Expect(t, s.Access, "GET", "/v1/customers/"+id, nil, 200)["lifecycle_stage"]
 	}
+	time.Sleep(2 * time.Millisecond)
+	before := time.Now().UTC().Format(time.RFC3339Nano)
+	time.Sleep(2 * time.Millisecond)
 	for _, want := range []string{"client", "supporter"} {
 		env.Expect(t, s.Access, "POST", "/v1/analytics/ladder/apply", map[string]any{"dry_run": false}, 200)
 		if stage(a) != want || stage(d) != want {
@@ -404,6 +407,13 @@ func TestReferralsAndTheLadder(t *testing.T) {
 	if stage(a) != "advocate" || stage(d) != "supporter" || run["total"] != 1.0 || run["changes"].([]any)[0].(map[string]any)["rule"] != "referral" {
 		t.Fatalf("the referral rule: %v and %v, %v", stage(a), stage(d), run)
 	}
+	// The ladder as of before the runs: two customers (first purchases) and a prospect.
+	then := env.Expect(t, s.Access, "GET", "/v1/analytics/ladder?as_of="+before, nil, 200)["stages"].(map[string]any)
+	now := env.Expect(t, s.Access, "GET", "/v1/analytics/ladder", nil, 200)["stages"].(map[string]any)
+	if then["customer"] != 2.0 || then["prospect"] != 1.0 || len(then) != 2 || now["advocate"] != 1.0 || now["supporter"] != 1.0 {
+		t.Fatalf("stages as of before the runs %v, now %v", then, now)
+	}
+	env.Expect(t, s.Access, "GET", "/v1/analytics/kpis?as_of="+before+"&to="+time.Now().UTC().Format(time.RFC3339Nano), nil, 422)
 	// Merging the referrer into another customer moves the referral to the survivor.
 	env.Expect(t, s.Access, "POST", "/v1/customers/"+d+"/merge", map[string]any{"duplicate_id": a}, 200)
 	if got := env.Expect(t, s.Access, "GET", "/v1/customers/"+b, nil, 200)["referred_by_id"]; got != d {

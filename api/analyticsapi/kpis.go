@@ -58,18 +58,19 @@ type KPIs struct {
 // kpis godoc
 //
 //	@Summary		Key figures over a period
-//	@Description	Over [from, to) (default: the 30 days before now). Purchases count as for RFM (completed, in
+//	@Description	Over [from, to) (default: the 30 days before as_of, itself default now); nothing after to counts. Purchases count as for RFM (completed, in
 //	@Description	the organization's currency, net of refunds, by live customers).
 //	@Tags			analytics
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			from	query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
-//	@Param			to		query		string	false	"End, exclusive (RFC 3339)"	format(date-time)
+//	@Param			to		query		string	false	"End, exclusive (RFC 3339); default as_of, and not after it"	format(date-time)
+//	@Param			as_of	query		string	false	"The moment of the figures (RFC 3339); default now"	format(date-time)
 //	@Success		200		{object}	KPIs
 //	@Failure		400,401,403,422,429,500,503	{object}	web.Problem
 //	@Router			/analytics/kpis [get]
 func (h handlers) kpis(c echo.Context) error {
-	from, to, err := period(c)
+	from, to, _, err := period(c)
 	if err != nil {
 		return err
 	}

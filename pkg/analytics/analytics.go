@@ -88,9 +88,9 @@ type Store interface {
 	Retention(ctx context.Context, orgID uuid.UUID, firstMonth int, asOf time.Time, currency string) ([]MonthActivity, []CohortCell, error)
 	// ChurnCandidates answers the active customers whose churn risk is at least minRisk.
 	ChurnCandidates(ctx context.Context, orgID uuid.UUID, minRisk float64, limit int) ([]uuid.UUID, int, error)
-	// StageCounts answers the live customers per lifecycle stage; StageMoves the stage changes
-	// recorded in [from, to).
-	StageCounts(ctx context.Context, orgID uuid.UUID) (map[string]int, error)
+	// StageCounts answers the live customers per lifecycle stage, now or as of asOf; StageMoves
+	// the stage changes recorded in [from, to).
+	StageCounts(ctx context.Context, orgID uuid.UUID, asOf *time.Time) (map[string]int, error)
 	StageMoves(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]StageMove, error)
 	// LadderCandidates answers the live customers that a promotion rule applies to.
 	LadderCandidates(ctx context.Context, orgID uuid.UUID, rule LadderRule, asOf time.Time, currency string, limit int) ([]uuid.UUID, int, error)

@@ -49,12 +49,12 @@ type Change struct {
 
 var errPeriod = apperr.Invalid(apperr.FieldError{Field: "to", Message: "must be after from"})
 
-// Ladder answers the stage counts and the stage moves recorded in [from, to).
-func (s *Service) Ladder(ctx context.Context, actor event.Actor, from, to time.Time) (Ladder, error) {
+// Ladder answers the stage counts as of asOf (nil: now) and the stage moves recorded in [from, to).
+func (s *Service) Ladder(ctx context.Context, actor event.Actor, from, to time.Time, asOf *time.Time) (Ladder, error) {
 	if !to.After(from) {
 		return Ladder{}, errPeriod
 	}
-	counts, err := s.store.StageCounts(ctx, actor.OrgID)
+	counts, err := s.store.StageCounts(ctx, actor.OrgID, asOf)
 	if err != nil {
 		return Ladder{}, err
 	}

@@ -505,9 +505,19 @@ func (s *AnalyticsStore) Retention(ctx context.Context, orgID uuid.UUID, firstMo
 	return active, cells, err
 }
 
-// StageCounts answers the live customers per lifecycle stage.
-func (s *AnalyticsStore) StageCounts(ctx context.Context, orgID uuid.UUID) (map[string]int, error) {
-	rows, err := s.with(ctx).Raw("SELECT lifecycle_stage, count(*) FROM customers WHERE org_id = ? AND deleted_at IS NULL GROUP BY lifecycle_stage", orgID).Rows()
+// StageCounts answers the live customers per lifecycle stage. As of a past moment, it counts
+// those created by then at the stage they left in their first recorded move after it (through the
+// events' per-customer index).
+func (s *AnalyticsStore) StageCounts(ctx context.Context, orgID uuid.UUID, asOf *time.Time) (map[string]int, error) {
+	q, args := "SELECT lifecycle_stage, count(*) FROM customers WHERE org_id = ? AND deleted_at IS NULL GROUP BY lifecycle_stage", []any{orgID}
+	if asOf != nil {
+		q = `SELECT stage, count(*) FROM (SELECT coalesce((SELECT ` + s.jsonText("e.data", "from") + ` FROM events e
+				WHERE e.org_id = c.org_id AND e.customer_id = c.id AND e.type = 'customer.lifecycle_stage_changed' AND e.occurred_at > ?
+				ORDER BY e.occurred_at, e.id LIMIT 1), c.lifecycle_stage) AS stage
+			FROM customers c WHERE c.org_id = ? AND c.deleted_at IS NULL AND c.created_at <= ?) x GROUP BY stage`
+		args = []any{asOf.UTC(), orgID, asOf.UTC()}
+	}
+	rows, err := s.with(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, translate(err)
 	}
