@@ -223,3 +223,81 @@ func TestTiers(t *testing.T) {
 		t.Errorf("tier changes: %v", moves)
 	}
 }
+
+// TestBatchEarning: a batch earns as its purchases would one by one: a purchase that lifts the
+// customer to a higher tier makes the later ones earn that tier's multiplier, every line carries
+// the balance after it, and each tier change is on the timeline. Concurrent batches for the same
+// customers, listed in different orders, all succeed and add up exactly.
+func TestBatchEarning(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	a := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	b := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Bo"}, 201)["id"].(string)
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor",
+		"tiers": []any{map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}, map[string]any{"name": "Gold", "qualifying_points": 200, "multiplier": "2"}}}, 200)
+	item := func(customer, amount string) map[string]any {
+		return map[string]any{"customer_id": customer, "amount": amount}
+	}
+	env.Expect(t, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
+		item(a, "60"), item(b, "10"), item(a, "60"), item(a, "100"), item(a, "10"), item(a, "-1")}}, 200)
+	ledger := func(c string) (points, balances []any) {
+		for _, l := range env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/loyalty/transactions", nil, 200)["data"].([]any) {
+			line := l.(map[string]any)
+			points, balances = append(points, line["points"]), append(balances, line["balance_after"])
+			if line["type"] != "earn" {
+				t.Errorf("line %v: want an earn line", line)
+			}
+		}
+		return points, balances
+	}
+	// 60 and 60 reach Silver (×1), 100 reaches Gold, whose ×2 makes the last 10 earn 20.
+	if p, bal := ledger(a); fmt.Sprint(p, bal) != "[20 100 60 60] [240 220 120 60]" {
+		t.Fatalf("a's ledger, newest first: points %v, balances %v", p, bal)
+	}
+	if p, _ := ledger(b); fmt.Sprint(p) != "[10]" {
+		t.Fatalf("b's ledger: %v", p)
+	}
+	tl := env.Expect(t, s.Access, "GET", "/v1/customers/"+a+"/timeline?types=loyalty.tier_changed", nil, 200)["data"].([]any)
+	var moves []string
+	for _, it := range tl {
+		d := it.(map[string]any)["data"].(map[string]any)
+		moves = append(moves, fmt.Sprintf("%v>%v@%v", d["from"], d["to"], d["qualifying_points"]))
+	}
+	if fmt.Sprint(moves) != "[Silver>Gold@220 >Silver@120]" {
+		t.Fatalf("tier changes: %v", moves)
+	}
+
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var items []any
+			for range 5 {
+				items = append(items, item(first, "1"), item(second, "1"))
+			}
+			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}).Code
+		}()
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("batch %d answered %d", i, code)
+		}
+	}
+	// Gold earns 2 a unit: a gains 8 × 5 × 2; b, below Silver, 8 × 5.
+	for c, want := range map[string]string{a: "320/320", b: "50/50"} {
+		acc := env.Expect(t, s.Access, "GET", "/v1/customers/"+c+"/loyalty", nil, 200)
+		if got := fmt.Sprint(acc["balance"], "/", acc["lifetime_earned"]); got != want {
+			t.Errorf("account %s: %s, want %s", c, got, want)
+		}
+		if cust := env.Expect(t, s.Access, "GET", "/v1/customers/"+c, nil, 200); cust["purchase_count"] == nil {
+			t.Errorf("customer %s: %v", c, cust)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -214,5 +215,44 @@ func TestPurchaseBatch(t *testing.T) {
 	r := env.Expect(t, other.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{map[string]any{"customer_id": a, "amount": "1"}}}, 200)
 	if st := r["results"].([]any)[0].(map[string]any)["status"]; st != "error" {
 		t.Errorf("another organization's customer: %v", st)
+	}
+}
+
+// TestConcurrentBatches: batches racing over the same customers, each listing them in another
+// order, all succeed (no deadlock between their row locks) and the figures add up exactly.
+func TestConcurrentBatches(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	var customers []string
+	for i := range 3 {
+		customers = append(customers, env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": fmt.Sprint("C", i)}, 201)["id"].(string))
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var items []any
+			for j := range 30 {
+				items = append(items, map[string]any{"customer_id": customers[(i+j)%3], "amount": "1.00"})
+				if i%2 == 1 {
+					items[j].(map[string]any)["customer_id"] = customers[2-(i+j)%3]
+				}
+			}
+			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}).Code
+		}()
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("batch %d answered %d", i, code)
+		}
+	}
+	for _, c := range customers {
+		got := env.Expect(t, s.Access, "GET", "/v1/customers/"+c, nil, 200)
+		if got["purchase_count"] != float64(80) || fmt.Sprint(got["total_spent"]) != "map[amount:80.00 currency:EUR]" {
+			t.Errorf("customer %s: %v, %v", c, got["purchase_count"], got["total_spent"])
+		}
 	}
 }

@@ -3,6 +3,7 @@
 package loyalty
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +41,18 @@ type Tier struct {
 	QualifyingPoints int64
 	Multiplier       decimal.Decimal
 	Benefits         string
+}
+
+// windowStart is when the qualifying window that ends at now began.
+func (p Program) windowStart(now time.Time) time.Time { return now.AddDate(0, -p.TierWindowMonths, 0) }
+
+// lotExpiry is when points earned at t expire; nil when they never do.
+func (p Program) lotExpiry(t time.Time) *time.Time {
+	if p.ExpiryMonths == nil {
+		return nil
+	}
+	at := t.AddDate(0, *p.ExpiryMonths, 0)
+	return &at
 }
 
 // TierFor is the tier that qualifying points reach ("" below the first), and the next one.
@@ -148,9 +161,17 @@ type Store interface {
 	Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error)
 	// Join returns a context in which other calls run in this store's transaction.
 	Join(ctx context.Context) context.Context
-	// QualifyingPoints sums a customer's points earned since a time: earnings not reversed, less
-	// the points refunds took back.
-	QualifyingPoints(ctx context.Context, orgID, customerID uuid.UUID, since time.Time) (int64, error)
+	// QualifyingPoints sums each customer's points earned since a time: earnings not reversed,
+	// less the points refunds took back. Customers without any are left out.
+	QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error)
+	// LockAccounts creates the customers' accounts that do not exist yet and returns them all,
+	// locked until the transaction ends.
+	LockAccounts(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, at time.Time) (map[uuid.UUID]Account, error)
+	// AppendEarnings inserts earn lines and writes the accounts they moved (balance, lifetime
+	// earned, tier), which the caller holds locked.
+	AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []Transaction, accounts []Account) error
+	// RecordEvents appends events in multi-row statements.
+	RecordEvents(ctx context.Context, events []event.Event) error
 	// ConsumeLots takes points from a customer's lots, the lot prefer first, then those expiring
 	// soonest (never-expiring last), oldest first.
 	ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error
@@ -274,12 +295,12 @@ func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid
 	if err != nil {
 		return Standing{}, err
 	}
-	q, err := st.QualifyingPoints(ctx, orgID, customerID, now.AddDate(0, -program.TierWindowMonths, 0))
+	q, err := st.QualifyingPoints(ctx, orgID, []uuid.UUID{customerID}, program.windowStart(now))
 	if err != nil {
 		return Standing{}, err
 	}
-	current, next := program.TierFor(q)
-	return Standing{Account: account, QualifyingPoints: q, Current: current, Next: next}, nil
+	current, next := program.TierFor(q[customerID])
+	return Standing{Account: account, QualifyingPoints: q[customerID], Current: current, Next: next}, nil
 }
 
 // Transactions lists a customer's ledger.
@@ -395,21 +416,14 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		// order the balance moved in.
 		t.ID, t.CreatedAt, t.BalanceAfter = uuid.Must(uuid.NewV7()), s.now(), balance
 		if t.Points > 0 {
-			t.Remaining = t.Points
-			if program.ExpiryMonths != nil {
-				at := t.CreatedAt.AddDate(0, *program.ExpiryMonths, 0)
-				t.ExpiresAt = &at
-			}
+			t.Remaining, t.ExpiresAt = t.Points, program.lotExpiry(t.CreatedAt)
 		} else if err := tx.ConsumeLots(ctx, actor.OrgID, customerID, -t.Points, t.ReversesID); err != nil {
 			return err
 		}
 		if err := tx.Insert(ctx, t); err != nil {
 			return err
 		}
-		ev := event.New(actor, "loyalty."+t.Type, "loyalty_transaction", t.ID)
-		ev.CustomerID = &customerID
-		ev.Data = map[string]any{"points": t.Points, "balance_after": t.BalanceAfter, "reason": t.Reason}
-		if err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := tx.RecordEvent(ctx, transactionEvent(t)); err != nil {
 			return err
 		}
 		created = true
@@ -453,9 +467,13 @@ type Earning = struct {
 }
 
 // EarnForPurchases awards the points of purchases in the organization's currency while the
-// program is active, each with the multiplier of the customer's tier at that moment; the program
-// is read once for all of them. Keyed by the purchase, a purchase never earns twice. In a context
-// joined to the purchases' transaction, it commits or rolls back with them.
+// program is active, each with the multiplier of the tier the customer holds at that moment, so a
+// purchase that lifts a customer to a higher tier makes their next purchases earn more. It works on
+// the whole set at once: the accounts are created and locked (in customer order, so that
+// concurrent batches queue instead of deadlocking), the qualifying points read (when the program
+// has tiers), and the earn lines, accounts and events written in multi-row statements. Keyed by
+// the purchase, a purchase never earns twice. In a context joined to the purchases' transaction,
+// it commits or rolls back with them.
 func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error {
 	if len(earnings) == 0 {
 		return nil
@@ -464,21 +482,55 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 	if err != nil || !program.Active {
 		return err
 	}
+	ids := make([]uuid.UUID, 0, len(earnings))
 	for _, e := range earnings {
-		st, err := s.standing(ctx, s.store, actor.OrgID, e.CustomerID, s.now())
-		if err != nil {
-			return err
-		}
-		points := PointsFor(program, e.Amount.Mul(st.Current.multiplier()))
-		if points <= 0 {
-			continue
-		}
-		_, _, err = s.Record(ctx, actor, e.CustomerID, Entry{Type: Earn, Points: points, Reason: "purchase " + e.PurchaseID.String(), ExternalID: PurchaseEarning(e.PurchaseID)})
-		if err != nil {
+		ids = append(ids, e.CustomerID)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	ids = slices.Compact(ids)
+	now := s.now()
+	accounts, err := s.store.LockAccounts(ctx, actor.OrgID, ids, now)
+	if err != nil {
+		return err
+	}
+	qualifying := map[uuid.UUID]int64{}
+	if len(program.Tiers) > 0 {
+		if qualifying, err = s.store.QualifyingPoints(ctx, actor.OrgID, ids, program.windowStart(now)); err != nil {
 			return err
 		}
 	}
-	return nil
+	var lines []Transaction
+	var events []event.Event
+	moved := map[uuid.UUID]bool{}
+	for _, e := range earnings {
+		tier, _ := program.TierFor(qualifying[e.CustomerID])
+		points := PointsFor(program, e.Amount.Mul(tier.multiplier()))
+		if points <= 0 {
+			continue
+		}
+		a := accounts[e.CustomerID]
+		a.Balance, a.LifetimeEarned, a.UpdatedAt = a.Balance+points, a.LifetimeEarned+points, &now
+		t := Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: e.CustomerID, Type: Earn, Points: points,
+			BalanceAfter: a.Balance, Reason: "purchase " + e.PurchaseID.String(), ExternalID: PurchaseEarning(e.PurchaseID),
+			Actor: actor, CreatedAt: now, Remaining: points, ExpiresAt: program.lotExpiry(now)}
+		lines, events = append(lines, t), append(events, transactionEvent(t))
+		qualifying[e.CustomerID] += points
+		if after, _ := program.TierFor(qualifying[e.CustomerID]); after.Name != a.Tier {
+			events = append(events, tierEvent(actor, e.CustomerID, a.Tier, after.Name, qualifying[e.CustomerID]))
+			a.Tier = after.Name
+		}
+		accounts[e.CustomerID], moved[e.CustomerID] = a, true
+	}
+	changed := make([]Account, 0, len(moved))
+	for _, id := range ids {
+		if moved[id] {
+			changed = append(changed, accounts[id])
+		}
+	}
+	if err := s.store.AppendEarnings(ctx, actor.OrgID, lines, changed); err != nil {
+		return err
+	}
+	return s.store.RecordEvents(ctx, events)
 }
 
 // TakeBackForRefund removes the points a refund undoes: of what the purchase earned, the share
@@ -526,9 +578,22 @@ func (s *Service) retier(ctx context.Context, tx Store, actor event.Actor, custo
 	if err := tx.SetTier(ctx, actor.OrgID, customerID, st.Current.Name); err != nil {
 		return err
 	}
+	return tx.RecordEvent(ctx, tierEvent(actor, customerID, st.Tier, st.Current.Name, st.QualifyingPoints))
+}
+
+// transactionEvent is the timeline's record of a ledger line.
+func transactionEvent(t Transaction) event.Event {
+	ev := event.New(t.Actor, "loyalty."+t.Type, "loyalty_transaction", t.ID)
+	ev.CustomerID = &t.CustomerID
+	ev.Data = map[string]any{"points": t.Points, "balance_after": t.BalanceAfter, "reason": t.Reason}
+	return ev
+}
+
+// tierEvent is the timeline's record of a tier change.
+func tierEvent(actor event.Actor, customerID uuid.UUID, from, to string, qualifying int64) event.Event {
 	ev := event.New(actor, "loyalty.tier_changed", "customer", customerID)
-	ev.Data = map[string]any{"from": st.Tier, "to": st.Current.Name, "qualifying_points": st.QualifyingPoints}
-	return tx.RecordEvent(ctx, ev)
+	ev.Data = map[string]any{"from": from, "to": to, "qualifying_points": qualifying}
+	return ev
 }
 
 // Simulation is what a purchase would earn, written nowhere.
@@ -599,10 +664,7 @@ func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time)
 			if err := tx.Insert(ctx, t); err != nil {
 				return err
 			}
-			ev := event.New(actor, "loyalty.expire", "loyalty_transaction", t.ID)
-			ev.CustomerID = &customerID
-			ev.Data = map[string]any{"points": t.Points, "balance_after": balance}
-			if err := tx.RecordEvent(ctx, ev); err != nil {
+			if err := tx.RecordEvent(ctx, transactionEvent(t)); err != nil {
 				return err
 			}
 			report.Customers, report.Points = report.Customers+1, report.Points+points

@@ -73,6 +73,8 @@ var (
 // Store is what the purchase service needs from storage.
 type Store interface {
 	event.Recorder
+	// RecordEvents appends events in multi-row statements.
+	RecordEvents(ctx context.Context, events []event.Event) error
 	Tx(ctx context.Context, fn func(Store) error) error
 
 	// Insert stores a purchase, or answers ErrDuplicate when its external_id is taken.
@@ -267,6 +269,7 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 		return err
 	}
 	// A first purchase makes a prospect a customer; a churned customer who buys is won back.
+	var events []event.Event
 	for _, m := range []struct{ field, typ, from, to, reason string }{
 		{"lifecycle_stage", "customer.lifecycle_stage_changed", "prospect", "customer", "first purchase"},
 		{"status", "customer.status_changed", "churned", "won_back", "purchase"},
@@ -278,12 +281,10 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 		for _, id := range moved {
 			ev := event.New(actor, m.typ, "customer", id)
 			ev.Data = map[string]any{"from": m.from, "to": m.to, "reason": m.reason}
-			if err := tx.RecordEvent(ctx, ev); err != nil {
-				return err
-			}
+			events = append(events, ev)
 		}
 	}
-	return nil
+	return tx.RecordEvents(ctx, events)
 }
 
 func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {

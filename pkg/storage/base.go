@@ -63,7 +63,7 @@ func eventValues(e event.Event) []any {
 
 // RecordEvent appends an event.
 func (c conn) RecordEvent(ctx context.Context, e event.Event) error {
-	return c.recordEvents(ctx, []event.Event{e})
+	return c.RecordEvents(ctx, []event.Event{e})
 }
 
 // chunk is how many rows one multi-row statement takes. The SQLite driver binds parameters in
@@ -75,8 +75,8 @@ func (c conn) chunk() int {
 	return 500
 }
 
-// recordEvents appends events with multi-row statements.
-func (c conn) recordEvents(ctx context.Context, events []event.Event) error {
+// RecordEvents appends events with multi-row statements.
+func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
 	size := c.chunk()
 	for start := 0; start < len(events); start += size {
 		chunk := events[start:min(start+size, len(events))]

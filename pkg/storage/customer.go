@@ -344,7 +344,7 @@ func (s *CustomerStore) InsertMany(ctx context.Context, cs []customer.Customer, 
 			events = append(events, e)
 		}
 	}
-	return inserted, s.recordEvents(ctx, events)
+	return inserted, s.RecordEvents(ctx, events)
 }
 
 // derivedColumns are kept by the contact history and the purchases, never by a customer update.

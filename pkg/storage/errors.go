@@ -17,13 +17,24 @@ import (
 // errUnavailable is what every error that means "the database cannot be reached" becomes.
 var errUnavailable = apperr.New(apperr.KindUnavailable, "the database is unavailable; try again shortly")
 
+// collided is the message of a deadlock or serialization failure: the transaction was rolled back
+// and the same request, sent again, succeeds.
+const collided = "the request collided with a concurrent one writing the same records; nothing was written, retry it"
+
 // translate turns driver errors that mean the database is down or overloaded into an
-// unavailable error; other errors pass through for the caller to translate or wrap.
+// unavailable error, and those that mean a collision with a concurrent transaction into a
+// conflict; other errors pass through for the caller to translate or wrap.
 func translate(err error) error {
-	if err == nil || !isUnavailable(err) {
-		return err
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return nil
+	case isUnavailable(err):
+		return apperr.Wrap(apperr.KindUnavailable, err, errUnavailable.Message)
+	case errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001"):
+		return apperr.Wrap(apperr.KindConflict, err, collided)
 	}
-	return apperr.Wrap(apperr.KindUnavailable, err, errUnavailable.Message)
+	return err
 }
 
 func isUnavailable(err error) bool {

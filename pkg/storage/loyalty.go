@@ -103,9 +103,13 @@ func (s *LoyaltyStore) Account(ctx context.Context, orgID, customerID uuid.UUID)
 	if err != nil {
 		return loyalty.Account{}, translate(err)
 	}
+	return r.toAccount(), nil
+}
+
+func (r accountRow) toAccount() loyalty.Account {
 	at := r.UpdatedAt.UTC()
-	return loyalty.Account{CustomerID: customerID, Balance: r.Balance, LifetimeEarned: r.LifetimeEarned, LifetimeRedeemed: r.LifetimeRedeemed,
-		Tier: r.Tier, UpdatedAt: &at}, nil
+	return loyalty.Account{CustomerID: r.CustomerID, Balance: r.Balance, LifetimeEarned: r.LifetimeEarned, LifetimeRedeemed: r.LifetimeRedeemed,
+		Tier: r.Tier, UpdatedAt: &at}
 }
 
 // SetTier records the customer's tier.
@@ -113,15 +117,79 @@ func (s *LoyaltyStore) SetTier(ctx context.Context, orgID, customerID uuid.UUID,
 	return translate(s.with(ctx).Model(&accountRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID).UpdateColumn("tier", tier).Error)
 }
 
-// QualifyingPoints sums what a customer earned since a time and kept: earnings not reversed,
+// QualifyingPoints sums what customers earned since a time and kept: earnings not reversed,
 // less the points refunds took back.
-func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID, customerID uuid.UUID, since time.Time) (int64, error) {
-	var sum sql.NullInt64
-	err := s.with(ctx).Raw(`SELECT sum(points) FROM loyalty_transactions t
-		WHERE org_id = ? AND customer_id = ? AND created_at >= ?
-		  AND ((type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty_transactions r WHERE r.org_id = t.org_id AND r.reverses_id = t.id))
-		    OR (type = 'adjust' AND external_id LIKE 'purchase-refund:%'))`, orgID, customerID, since.UTC()).Row().Scan(&sum)
-	return sum.Int64, translate(err)
+func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error) {
+	out := make(map[uuid.UUID]int64, len(customerIDs))
+	for start := 0; start < len(customerIDs); start += 500 {
+		var sums []struct {
+			CustomerID uuid.UUID
+			Points     int64
+		}
+		err := s.with(ctx).Raw(`SELECT customer_id, sum(points) AS points FROM loyalty_transactions t
+			WHERE org_id = ? AND customer_id IN ? AND created_at >= ?
+			  AND ((type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty_transactions r WHERE r.org_id = t.org_id AND r.reverses_id = t.id))
+			    OR (type = 'adjust' AND external_id LIKE 'purchase-refund:%'))
+			GROUP BY customer_id`, orgID, customerIDs[start:min(start+500, len(customerIDs))], since.UTC()).Scan(&sums).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range sums {
+			out[r.CustomerID] = r.Points
+		}
+	}
+	return out, nil
+}
+
+// LockAccounts creates the missing accounts (a concurrent creator makes the insert wait) and
+// reads them all; on PostgreSQL FOR UPDATE in customer order locks them, SQLite's write lock is
+// held already.
+func (s *LoyaltyStore) LockAccounts(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, at time.Time) (map[uuid.UUID]loyalty.Account, error) {
+	fresh := make([]accountRow, len(customerIDs))
+	for i, id := range customerIDs {
+		fresh[i] = accountRow{OrgID: orgID, CustomerID: id, UpdatedAt: at}
+	}
+	if err := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(fresh, s.chunk()).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make(map[uuid.UUID]loyalty.Account, len(customerIDs))
+	for start := 0; start < len(customerIDs); start += 500 {
+		q := s.with(ctx).Where("org_id = ? AND customer_id IN ?", orgID, customerIDs[start:min(start+500, len(customerIDs))]).Order("customer_id")
+		if s.dialect == Postgres {
+			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		var rows []accountRow
+		if err := q.Find(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out[r.CustomerID] = r.toAccount()
+		}
+	}
+	return out, nil
+}
+
+// AppendEarnings inserts earn lines and overwrites the accounts' balance, lifetime earned, tier
+// and time with the caller's figures, in multi-row statements.
+func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []loyalty.Transaction, accounts []loyalty.Account) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	rows := make([]ledgerRow, len(lines))
+	for i, t := range lines {
+		rows[i] = toLedgerRow(t)
+	}
+	if err := s.insertLedger(ctx, rows); err != nil {
+		return err
+	}
+	moved := make([]accountRow, len(accounts))
+	for i, a := range accounts {
+		moved[i] = accountRow{OrgID: orgID, CustomerID: a.CustomerID, Balance: a.Balance, LifetimeEarned: a.LifetimeEarned,
+			LifetimeRedeemed: a.LifetimeRedeemed, Tier: a.Tier, UpdatedAt: *a.UpdatedAt}
+	}
+	upsert := clause.OnConflict{Columns: []clause.Column{{Name: "org_id"}, {Name: "customer_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"balance", "lifetime_earned", "tier", "updated_at"})}
+	return translate(s.with(ctx).Clauses(upsert).CreateInBatches(moved, s.chunk()).Error)
 }
 
 // Apply moves an account's balance in one conditional UPDATE: the row lock (PostgreSQL) or the
@@ -168,12 +236,21 @@ func (r ledgerRow) toTransaction() loyalty.Transaction {
 		ExpiresAt: utcPtr(r.ExpiresAt)}
 }
 
-// Insert appends a transaction.
-func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error {
-	row := ledgerRow{OrgID: t.OrgID, ID: t.ID, CustomerID: t.CustomerID, Type: t.Type, Points: t.Points, BalanceAfter: t.BalanceAfter,
+func toLedgerRow(t loyalty.Transaction) ledgerRow {
+	return ledgerRow{OrgID: t.OrgID, ID: t.ID, CustomerID: t.CustomerID, Type: t.Type, Points: t.Points, BalanceAfter: t.BalanceAfter,
 		Reason: t.Reason, ExternalID: nullable(t.ExternalID), ReversesID: t.ReversesID, ActorType: t.Actor.Kind, ActorID: t.Actor.ID, CreatedAt: t.CreatedAt,
 		Remaining: t.Remaining, ExpiresAt: utcPtr(t.ExpiresAt)}
-	err := s.with(ctx).Create(&row).Error
+}
+
+// Insert appends a transaction.
+func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error {
+	return s.insertLedger(ctx, []ledgerRow{toLedgerRow(t)})
+}
+
+// insertLedger appends ledger lines; a taken external_id is ErrDuplicate, a second reversal of a
+// transaction ErrAlreadyReversed.
+func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error {
+	err := s.with(ctx).CreateInBatches(rows, s.chunk()).Error
 	if name, ok := uniqueViolation(err); ok {
 		if strings.Contains(name, "reverses") {
 			return loyalty.ErrAlreadyReversed

@@ -1,8 +1,10 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -245,6 +247,8 @@ func (s *PurchaseStore) AddToCustomers(ctx context.Context, orgID uuid.UUID, fre
 	if s.dialect != Postgres {
 		return s.RefreshCustomers(ctx, orgID, ids, currency)
 	}
+	// In customer order, so that concurrent batches lock the rows they share in the same order.
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	const row = "(?::uuid, ?::int, ?::numeric, ?::timestamptz, ?::timestamptz)"
 	for start := 0; start < len(ids); start += 1000 {
 		chunk := ids[start:min(start+1000, len(ids))]
@@ -308,7 +312,7 @@ func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, 
 	if res.RowsAffected != int64(len(rows)) {
 		return purchase.ErrDuplicate
 	}
-	return s.recordEvents(ctx, created)
+	return s.RecordEvents(ctx, created)
 }
 
 // ByExternalIDs returns the purchases with any of the external ids.
