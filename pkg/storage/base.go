@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"gorm.io/gorm"
 
 	"github.com/rapportcrm/rapport/pkg/event"
@@ -48,8 +50,8 @@ const eventColumns = "org_id, id, type, subject_type, subject_id, customer_id, a
 
 const eventColumnCount = 11
 
-// eventValues are an event's column values; changes are stored as {field: {old, new}}.
-func eventValues(e event.Event) []any {
+// eventChanges are an event's changes as stored: {field: {old, new}}.
+func eventChanges(e event.Event) jsonValue[map[string]map[string]any] {
 	var changes jsonValue[map[string]map[string]any]
 	if len(e.Changes) > 0 {
 		changes.V = make(map[string]map[string]any, len(e.Changes))
@@ -57,7 +59,12 @@ func eventValues(e event.Event) []any {
 			changes.V[k] = map[string]any{"old": ch.Old, "new": ch.New}
 		}
 	}
-	return []any{e.OrgID, e.ID, e.Type, e.SubjectType, e.SubjectID, e.CustomerID, e.Actor.Kind, e.Actor.ID, changes,
+	return changes
+}
+
+// eventValues are an event's column values.
+func eventValues(e event.Event) []any {
+	return []any{e.OrgID, e.ID, e.Type, e.SubjectType, e.SubjectID, e.CustomerID, e.Actor.Kind, e.Actor.ID, eventChanges(e),
 		jsonValue[map[string]any]{V: e.Data}, e.OccurredAt}
 }
 
@@ -75,8 +82,14 @@ func (c conn) chunk() int {
 	return 500
 }
 
-// RecordEvents appends events with multi-row statements.
+// RecordEvents appends events: column-wise on PostgreSQL, in multi-row statements on SQLite.
 func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if c.dialect == Postgres {
+		return c.recordEventColumns(ctx, events)
+	}
 	size := c.chunk()
 	for start := 0; start < len(events); start += size {
 		chunk := events[start:min(start+size, len(events))]
@@ -88,6 +101,33 @@ func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
 		if err != nil {
 			return fmt.Errorf("record events: %w", translate(err))
 		}
+	}
+	return nil
+}
+
+func (c conn) recordEventColumns(ctx context.Context, events []event.Event) error {
+	n := len(events)
+	orgs, ids, subjects, customers, actors := make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
+	types, subjectTypes, actorTypes := make([]string, n), make([]string, n), make([]string, n)
+	changes, data := make([]pgtype.Text, n), make([]pgtype.Text, n)
+	at := make([]time.Time, n)
+	for i, e := range events {
+		orgs[i], ids[i], subjects[i], customers[i], actors[i] = pgUUID(e.OrgID), pgUUID(e.ID), pgUUID(e.SubjectID), pgNullUUID(e.CustomerID), pgUUID(e.Actor.ID)
+		types[i], subjectTypes[i], actorTypes[i], at[i] = e.Type, e.SubjectType, e.Actor.Kind, e.OccurredAt
+		var err error
+		if changes[i], err = pgJSON(eventChanges(e)); err != nil {
+			return err
+		}
+		if data[i], err = pgJSON(jsonValue[map[string]any]{V: e.Data}); err != nil {
+			return err
+		}
+	}
+	_, err := c.insertColumns(ctx, "events", []pgColumn{{"org_id", "uuid", orgs}, {"id", "uuid", ids}, {"type", "text", types},
+		{"subject_type", "text", subjectTypes}, {"subject_id", "uuid", subjects}, {"customer_id", "uuid", customers},
+		{"actor_type", "text", actorTypes}, {"actor_id", "uuid", actors}, {"changes", "jsonb", changes}, {"data", "jsonb", data},
+		{"occurred_at", "timestamptz", at}}, "")
+	if err != nil {
+		return fmt.Errorf("record events: %w", err)
 	}
 	return nil
 }
@@ -133,3 +173,8 @@ func (j *jsonValue[T]) Scan(src any) error {
 
 // GormDataType tells GORM that the column holds one JSON value, not the struct's fields.
 func (jsonValue[T]) GormDataType() string { return "json" }
+
+// textArray is a PostgreSQL text[] parameter (gorm would expand a plain slice into a list).
+func textArray(v []string) pgtype.Array[string] {
+	return pgtype.Array[string]{Elements: v, Dims: []pgtype.ArrayDimension{{Length: int32(len(v)), LowerBound: 1}}, Valid: true}
+}
