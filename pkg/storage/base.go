@@ -173,8 +173,3 @@ func (j *jsonValue[T]) Scan(src any) error {
 
 // GormDataType tells GORM that the column holds one JSON value, not the struct's fields.
 func (jsonValue[T]) GormDataType() string { return "json" }
-
-// textArray is a PostgreSQL text[] parameter (gorm would expand a plain slice into a list).
-func textArray(v []string) pgtype.Array[string] {
-	return pgtype.Array[string]{Elements: v, Dims: []pgtype.ArrayDimension{{Length: int32(len(v)), LowerBound: 1}}, Valid: true}
-}

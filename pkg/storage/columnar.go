@@ -115,3 +115,8 @@ func (c conn) queryIDs(ctx context.Context, query string, args ...any) ([]uuid.U
 	}
 	return ids, translate(rows.Err())
 }
+
+// pgArray is a PostgreSQL array parameter for gorm, which would expand a plain slice into a list.
+func pgArray[T any](v []T) pgtype.Array[T] {
+	return pgtype.Array[T]{Elements: v, Dims: []pgtype.ArrayDimension{{Length: int32(len(v)), LowerBound: 1}}, Valid: true}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -117,25 +118,40 @@ func (s *LoyaltyStore) SetTier(ctx context.Context, orgID, customerID uuid.UUID,
 	return translate(s.with(ctx).Model(&accountRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID).UpdateColumn("tier", tier).Error)
 }
 
-// QualifyingPoints sums what customers earned since a time and kept: earnings not reversed,
-// less the points refunds took back.
+// qualifyingLines is the condition on a customer's ledger lines (alias t) whose points qualify:
+// earnings not reversed, and the points refunds took back.
+const qualifyingLines = `((t.type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty_transactions r WHERE r.org_id = t.org_id AND r.reverses_id = t.id))
+	OR (t.type = 'adjust' AND t.external_id LIKE 'purchase-refund:%'))`
+
+// QualifyingPoints sums what customers earned since a time and kept. On PostgreSQL each
+// customer's window is its own range of the ledger index: as one IN (…) … GROUP BY, the planner,
+// with statistics from before the ledger grew (autovacuum analyzes late), scanned the whole
+// organization's window and filtered it (63 ms for 500 customers of 5,000 at 95,000 lines).
 func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error) {
 	out := make(map[uuid.UUID]int64, len(customerIDs))
 	for start := 0; start < len(customerIDs); start += 500 {
+		chunk := customerIDs[start:min(start+500, len(customerIDs))]
 		var sums []struct {
 			CustomerID uuid.UUID
-			Points     int64
+			Points     sql.NullInt64
 		}
-		err := s.with(ctx).Raw(`SELECT customer_id, sum(points) AS points FROM loyalty_transactions t
-			WHERE org_id = ? AND customer_id IN ? AND created_at >= ?
-			  AND ((type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty_transactions r WHERE r.org_id = t.org_id AND r.reverses_id = t.id))
-			    OR (type = 'adjust' AND external_id LIKE 'purchase-refund:%'))
-			GROUP BY customer_id`, orgID, customerIDs[start:min(start+500, len(customerIDs))], since.UTC()).Scan(&sums).Error
+		var err error
+		if s.dialect == Postgres {
+			err = s.with(ctx).Raw(`SELECT k.customer_id, (SELECT sum(t.points) FROM loyalty_transactions t
+				WHERE t.org_id = ? AND t.customer_id = k.customer_id AND t.created_at >= ? AND `+qualifyingLines+`) AS points
+				FROM unnest(?::uuid[]) AS k(customer_id)`, orgID, since.UTC(), pgArray(pgUUIDs(chunk))).Scan(&sums).Error
+		} else {
+			err = s.with(ctx).Raw(`SELECT t.customer_id, sum(t.points) AS points FROM loyalty_transactions t
+				WHERE t.org_id = ? AND t.customer_id IN ? AND t.created_at >= ? AND `+qualifyingLines+`
+				GROUP BY t.customer_id`, orgID, chunk, since.UTC()).Scan(&sums).Error
+		}
 		if err != nil {
 			return nil, translate(err)
 		}
 		for _, r := range sums {
-			out[r.CustomerID] = r.Points
+			if r.Points.Valid {
+				out[r.CustomerID] = r.Points.Int64
+			}
 		}
 	}
 	return out, nil
@@ -149,17 +165,18 @@ func (s *LoyaltyStore) LockAccounts(ctx context.Context, orgID uuid.UUID, custom
 	for i, id := range customerIDs {
 		fresh[i] = accountRow{OrgID: orgID, CustomerID: id, UpdatedAt: at}
 	}
-	if err := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(fresh, s.chunk()).Error; err != nil {
-		return nil, translate(err)
+	if err := s.writeAccounts(ctx, fresh, nil); err != nil {
+		return nil, err
 	}
 	out := make(map[uuid.UUID]loyalty.Account, len(customerIDs))
 	for start := 0; start < len(customerIDs); start += 500 {
-		q := s.with(ctx).Where("org_id = ? AND customer_id IN ?", orgID, customerIDs[start:min(start+500, len(customerIDs))]).Order("customer_id")
+		chunk := customerIDs[start:min(start+500, len(customerIDs))]
+		q := s.with(ctx).Where("org_id = ? AND customer_id IN ?", orgID, chunk)
 		if s.dialect == Postgres {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			q = s.with(ctx).Where("org_id = ? AND customer_id = ANY(?)", orgID, pgArray(pgUUIDs(chunk))).Clauses(clause.Locking{Strength: "UPDATE"})
 		}
 		var rows []accountRow
-		if err := q.Find(&rows).Error; err != nil {
+		if err := q.Order("customer_id").Find(&rows).Error; err != nil {
 			return nil, translate(err)
 		}
 		for _, r := range rows {
@@ -170,7 +187,7 @@ func (s *LoyaltyStore) LockAccounts(ctx context.Context, orgID uuid.UUID, custom
 }
 
 // AppendEarnings inserts earn lines and overwrites the accounts' balance, lifetime earned, tier
-// and time with the caller's figures, in multi-row statements.
+// and time with the caller's figures.
 func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []loyalty.Transaction, accounts []loyalty.Account) error {
 	if len(lines) == 0 {
 		return nil
@@ -187,9 +204,37 @@ func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, line
 		moved[i] = accountRow{OrgID: orgID, CustomerID: a.CustomerID, Balance: a.Balance, LifetimeEarned: a.LifetimeEarned,
 			LifetimeRedeemed: a.LifetimeRedeemed, Tier: a.Tier, UpdatedAt: *a.UpdatedAt}
 	}
-	upsert := clause.OnConflict{Columns: []clause.Column{{Name: "org_id"}, {Name: "customer_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"balance", "lifetime_earned", "tier", "updated_at"})}
-	return translate(s.with(ctx).Clauses(upsert).CreateInBatches(moved, s.chunk()).Error)
+	return s.writeAccounts(ctx, moved, []string{"balance", "lifetime_earned", "tier", "updated_at"})
+}
+
+// writeAccounts inserts accounts; an existing one is left as it is, or has the update columns
+// overwritten. Column-wise on PostgreSQL, in multi-row statements on SQLite.
+func (s *LoyaltyStore) writeAccounts(ctx context.Context, rows []accountRow, update []string) error {
+	conflict := clause.OnConflict{DoNothing: true}
+	onConflict := "ON CONFLICT DO NOTHING"
+	if len(update) > 0 {
+		conflict = clause.OnConflict{Columns: []clause.Column{{Name: "org_id"}, {Name: "customer_id"}}, DoUpdates: clause.AssignmentColumns(update)}
+		sets := make([]string, len(update))
+		for i, col := range update {
+			sets[i] = col + " = excluded." + col
+		}
+		onConflict = "ON CONFLICT (org_id, customer_id) DO UPDATE SET " + strings.Join(sets, ", ")
+	}
+	if s.dialect != Postgres {
+		return translate(s.with(ctx).Clauses(conflict).CreateInBatches(rows, s.chunk()).Error)
+	}
+	n := len(rows)
+	orgs, customers := make([]pgtype.UUID, n), make([]pgtype.UUID, n)
+	balances, earned, redeemed := make([]int64, n), make([]int64, n), make([]int64, n)
+	tiers, at := make([]string, n), make([]time.Time, n)
+	for i, r := range rows {
+		orgs[i], customers[i], balances[i], earned[i], redeemed[i], tiers[i], at[i] =
+			pgUUID(r.OrgID), pgUUID(r.CustomerID), r.Balance, r.LifetimeEarned, r.LifetimeRedeemed, r.Tier, r.UpdatedAt
+	}
+	_, err := s.insertColumns(ctx, "loyalty_accounts", []pgColumn{{"org_id", "uuid", orgs}, {"customer_id", "uuid", customers},
+		{"balance", "int8", balances}, {"lifetime_earned", "int8", earned}, {"lifetime_redeemed", "int8", redeemed},
+		{"tier", "text", tiers}, {"updated_at", "timestamptz", at}}, onConflict)
+	return err
 }
 
 // Apply moves an account's balance in one conditional UPDATE: the row lock (PostgreSQL) or the
@@ -247,10 +292,15 @@ func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error 
 	return s.insertLedger(ctx, []ledgerRow{toLedgerRow(t)})
 }
 
-// insertLedger appends ledger lines; a taken external_id is ErrDuplicate, a second reversal of a
-// transaction ErrAlreadyReversed.
+// insertLedger appends ledger lines (column-wise on PostgreSQL); a taken external_id is
+// ErrDuplicate, a second reversal of a transaction ErrAlreadyReversed.
 func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error {
-	err := s.with(ctx).CreateInBatches(rows, s.chunk()).Error
+	var err error
+	if s.dialect == Postgres {
+		err = s.insertLedgerColumns(ctx, rows)
+	} else {
+		err = s.with(ctx).CreateInBatches(rows, s.chunk()).Error
+	}
 	if name, ok := uniqueViolation(err); ok {
 		if strings.Contains(name, "reverses") {
 			return loyalty.ErrAlreadyReversed
@@ -258,6 +308,25 @@ func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error
 		return loyalty.ErrDuplicate
 	}
 	return translate(err)
+}
+
+func (s *LoyaltyStore) insertLedgerColumns(ctx context.Context, rows []ledgerRow) error {
+	n := len(rows)
+	orgs, ids, customers, reverses, actors := make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
+	types, reasons, actorTypes, externalIDs := make([]string, n), make([]string, n), make([]string, n), make([]pgtype.Text, n)
+	points, balances, remaining := make([]int64, n), make([]int64, n), make([]int64, n)
+	created, expires := make([]time.Time, n), make([]pgtype.Timestamptz, n)
+	for i, r := range rows {
+		orgs[i], ids[i], customers[i], reverses[i], actors[i] = pgUUID(r.OrgID), pgUUID(r.ID), pgUUID(r.CustomerID), pgNullUUID(r.ReversesID), pgUUID(r.ActorID)
+		types[i], reasons[i], actorTypes[i], externalIDs[i] = r.Type, r.Reason, r.ActorType, pgText(r.ExternalID)
+		points[i], balances[i], remaining[i], created[i], expires[i] = r.Points, r.BalanceAfter, r.Remaining, r.CreatedAt, pgTime(r.ExpiresAt)
+	}
+	_, err := s.insertColumns(ctx, "loyalty_transactions", []pgColumn{{"org_id", "uuid", orgs}, {"id", "uuid", ids},
+		{"customer_id", "uuid", customers}, {"type", "text", types}, {"points", "int8", points}, {"balance_after", "int8", balances},
+		{"reason", "text", reasons}, {"external_id", "text", externalIDs}, {"reverses_id", "uuid", reverses},
+		{"actor_type", "text", actorTypes}, {"actor_id", "uuid", actors}, {"created_at", "timestamptz", created},
+		{"remaining", "int8", remaining}, {"expires_at", "timestamptz", expires}}, "")
+	return err
 }
 
 func (s *LoyaltyStore) take(q *gorm.DB) (loyalty.Transaction, error) {

@@ -355,7 +355,7 @@ func (s *PurchaseStore) ByExternalIDs(ctx context.Context, orgID uuid.UUID, exte
 		var err error
 		if s.dialect == Postgres {
 			err = s.with(ctx).Raw(`SELECT p.* FROM unnest(?::text[]) AS k(external_id) CROSS JOIN LATERAL (SELECT * FROM purchases
-				WHERE org_id = ? AND external_id IS NOT NULL AND external_id = k.external_id LIMIT 1) p`, textArray(keys), orgID).Scan(&rows).Error
+				WHERE org_id = ? AND external_id IS NOT NULL AND external_id = k.external_id LIMIT 1) p`, pgArray(keys), orgID).Scan(&rows).Error
 		} else {
 			err = s.with(ctx).Where("org_id = ? AND external_id IS NOT NULL AND external_id IN ?", orgID, keys).Find(&rows).Error
 		}
