@@ -40,10 +40,11 @@ func main() {
 	history := flag.Bool("history", false, "also seed a contact (with its event) per live customer, and 200,000 feedback in the first organization")
 	seedPurchases := flag.Int("seed-purchases", 0, "also seed this many purchases over the live customers (SQL, without loyalty points or customer figures)")
 	batch := flag.Int("batch", 0, "instead of the rest, import this many new customers through POST /v1/customers/batch (1,000 a request, on -conns[0] connections) and print rows/s")
+	pool := flag.Int("pool", 100_000, "with -batch -purchases: how many of the organization's customers, sampled at random, the orders go to")
 	purchases := flag.Bool("purchases", false, "with -batch: import purchases of the first organization's customers through POST /v1/purchases/batch instead (needs -db)")
 	flag.Parse()
 	if *batch > 0 {
-		if err := importBatches(*dbURL, *base, *batch, *conns, *purchases); err != nil {
+		if err := importBatches(*dbURL, *base, *batch, *conns, *purchases, *pool); err != nil {
 			fmt.Fprintln(os.Stderr, "rapportbench:", err)
 			os.Exit(1)
 		}
@@ -165,7 +166,7 @@ func run(dbURL, base string, customers, orgs int, conns string, duration time.Du
 }
 
 // importBatches creates n customers through the batch endpoint, as an integration's import would.
-func importBatches(dbURL, base string, n int, conns string, purchases bool) error {
+func importBatches(dbURL, base string, n int, conns string, purchases bool, pool int) error {
 	tenants, err := signup(base, 1)
 	if err != nil {
 		return err
@@ -177,7 +178,8 @@ func importBatches(dbURL, base string, n int, conns string, purchases bool) erro
 			return err
 		}
 		defer db.Close()
-		rows, err := db.Query("SELECT id FROM customers WHERE org_id = $1 AND deleted_at IS NULL LIMIT 5000", tenants[0].org)
+		// Orders go to a random sample of the organization's customers, as a shop's history would.
+		rows, err := db.Query("SELECT id FROM customers WHERE org_id = $1 AND deleted_at IS NULL ORDER BY random() LIMIT $2", tenants[0].org, pool)
 		if err != nil {
 			return err
 		}

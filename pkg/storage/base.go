@@ -82,12 +82,12 @@ func (c conn) chunk() int {
 	return 500
 }
 
-// RecordEvents appends events: column-wise on PostgreSQL, in multi-row statements on SQLite.
+// RecordEvents appends events: column-wise (see columnWise), else in multi-row statements.
 func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if c.dialect == Postgres {
+	if c.columnWise(len(events)) {
 		return c.recordEventColumns(ctx, events)
 	}
 	size := c.chunk()

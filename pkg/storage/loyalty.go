@@ -208,7 +208,7 @@ func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, line
 }
 
 // writeAccounts inserts accounts; an existing one is left as it is, or has the update columns
-// overwritten. Column-wise on PostgreSQL, in multi-row statements on SQLite.
+// overwritten. Column-wise (see columnWise), else in multi-row statements.
 func (s *LoyaltyStore) writeAccounts(ctx context.Context, rows []accountRow, update []string) error {
 	conflict := clause.OnConflict{DoNothing: true}
 	onConflict := "ON CONFLICT DO NOTHING"
@@ -220,7 +220,7 @@ func (s *LoyaltyStore) writeAccounts(ctx context.Context, rows []accountRow, upd
 		}
 		onConflict = "ON CONFLICT (org_id, customer_id) DO UPDATE SET " + strings.Join(sets, ", ")
 	}
-	if s.dialect != Postgres {
+	if !s.columnWise(len(rows)) {
 		return translate(s.with(ctx).Clauses(conflict).CreateInBatches(rows, s.chunk()).Error)
 	}
 	n := len(rows)
@@ -292,11 +292,11 @@ func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error 
 	return s.insertLedger(ctx, []ledgerRow{toLedgerRow(t)})
 }
 
-// insertLedger appends ledger lines (column-wise on PostgreSQL); a taken external_id is
+// insertLedger appends ledger lines (column-wise, see columnWise); a taken external_id is
 // ErrDuplicate, a second reversal of a transaction ErrAlreadyReversed.
 func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error {
 	var err error
-	if s.dialect == Postgres {
+	if s.columnWise(len(rows)) {
 		err = s.insertLedgerColumns(ctx, rows)
 	} else {
 		err = s.with(ctx).CreateInBatches(rows, s.chunk()).Error

@@ -293,7 +293,7 @@ func (s *PurchaseStore) MoveCustomers(ctx context.Context, orgID uuid.UUID, ids 
 	return moved, translate(err)
 }
 
-// InsertMany stores purchases (column-wise on PostgreSQL, in multi-row statements on SQLite) and
+// InsertMany stores purchases (column-wise, see columnWise, else in multi-row statements) and
 // their events; a taken external_id fails the whole call with ErrDuplicate.
 func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, created []event.Event) error {
 	if len(ps) == 0 {
@@ -305,7 +305,7 @@ func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, 
 	}
 	var inserted int64
 	var err error
-	if s.dialect == Postgres {
+	if s.columnWise(len(rows)) {
 		inserted, err = s.insertPurchaseColumns(ctx, rows)
 	} else {
 		res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.chunk())
