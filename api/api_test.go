@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -52,17 +51,10 @@ func TestIdempotencyKey(t *testing.T) {
 func TestIdempotencyInFlight(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Acme")
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: map[string]any{"email": "race@example.com"},
-				Header: map[string]string{"Idempotency-Key": "race"}}).Code
-		}()
-	}
-	wg.Wait()
+	codes := env.Race(t, 8, func(int) apitest.Req {
+		return apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: map[string]any{"email": "race@example.com"},
+			Header: map[string]string{"Idempotency-Key": "race"}}
+	})
 	for _, c := range codes {
 		if c != http.StatusCreated && c != http.StatusConflict {
 			t.Errorf("codes %v", codes)

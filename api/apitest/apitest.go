@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -169,6 +170,21 @@ func (e *Env) Expect(t *testing.T, token, method, path string, body any, want in
 		t.Fatalf("%s %s: got %d, want %d: %s", method, path, res.Code, want, res.Body)
 	}
 	return res.Map(t)
+}
+
+// Race sends n requests at once, the i-th built by req(i), and returns their statuses in order.
+func (e *Env) Race(t *testing.T, n int, req func(i int) Req) []int {
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = e.Do(t, req(i)).Code
+		}()
+	}
+	wg.Wait()
+	return codes
 }
 
 // Do sends a request through the whole router and checks the response against the document.

@@ -3,7 +3,6 @@ package loyaltyapi_test
 import (
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 
 	"github.com/rapportcrm/rapport/api/apitest"
@@ -17,16 +16,9 @@ func TestConcurrentRedemptions(t *testing.T) {
 	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
 	path := "/v1/customers/" + c + "/loyalty/transactions"
 	env.Expect(t, s.Access, "POST", path, map[string]any{"type": "earn", "points": 100, "reason": "welcome"}, 201)
-	var wg sync.WaitGroup
-	codes := make([]int, 50)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: path, Token: s.Access, Body: map[string]any{"type": "redeem", "points": 10}}).Code
-		}()
-	}
-	wg.Wait()
+	codes := env.Race(t, 50, func(int) apitest.Req {
+		return apitest.Req{Method: "POST", Path: path, Token: s.Access, Body: map[string]any{"type": "redeem", "points": 10}}
+	})
 	ok, refused := 0, 0
 	for _, code := range codes {
 		switch code {
@@ -267,24 +259,17 @@ func TestBatchEarning(t *testing.T) {
 		t.Fatalf("tier changes: %v", moves)
 	}
 
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
+	codes := env.Race(t, 8, func(i int) apitest.Req {
 		first, second := a, b
 		if i%2 == 1 {
 			first, second = b, a
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var items []any
-			for range 5 {
-				items = append(items, item(first, "1"), item(second, "1"))
-			}
-			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}).Code
-		}()
-	}
-	wg.Wait()
+		var items []any
+		for range 5 {
+			items = append(items, item(first, "1"), item(second, "1"))
+		}
+		return apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}
+	})
 	for i, code := range codes {
 		if code != http.StatusOK {
 			t.Errorf("batch %d answered %d", i, code)

@@ -3,7 +3,6 @@ package loyaltyapi_test
 import (
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 
 	"github.com/rapportcrm/rapport/api/apitest"
@@ -59,16 +58,9 @@ func TestRewardsAndRedemptions(t *testing.T) {
 
 	// Racing redemptions never take more than the stock.
 	env.Expect(t, s.Access, "POST", base+"/transactions", map[string]any{"type": "earn", "points": 1000, "reason": "bonus"}, 201)
-	var wg sync.WaitGroup
-	codes := make([]int, 12)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: base + "/redemptions", Token: agent.Access, Body: map[string]any{"reward_id": mug}}).Code
-		}()
-	}
-	wg.Wait()
+	codes := env.Race(t, 12, func(int) apitest.Req {
+		return apitest.Req{Method: "POST", Path: base + "/redemptions", Token: agent.Access, Body: map[string]any{"reward_id": mug}}
+	})
 	won := 0
 	for _, code := range codes {
 		if code == http.StatusCreated {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -227,23 +226,17 @@ func TestConcurrentBatches(t *testing.T) {
 	for i := range 3 {
 		customers = append(customers, env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": fmt.Sprint("C", i)}, 201)["id"].(string))
 	}
-	var wg sync.WaitGroup
-	codes := make([]int, 8)
-	for i := range codes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var items []any
-			for j := range 30 {
-				items = append(items, map[string]any{"customer_id": customers[(i+j)%3], "amount": "1.00"})
-				if i%2 == 1 {
-					items[j].(map[string]any)["customer_id"] = customers[2-(i+j)%3]
-				}
+	codes := env.Race(t, 8, func(i int) apitest.Req {
+		var items []any
+		for j := range 30 {
+			c := customers[(i+j)%3]
+			if i%2 == 1 {
+				c = customers[2-(i+j)%3]
 			}
-			codes[i] = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}).Code
-		}()
-	}
-	wg.Wait()
+			items = append(items, map[string]any{"customer_id": c, "amount": "1.00"})
+		}
+		return apitest.Req{Method: "POST", Path: "/v1/purchases/batch", Token: s.Access, Body: map[string]any{"items": items}}
+	})
 	for i, code := range codes {
 		if code != http.StatusOK {
 			t.Errorf("batch %d answered %d", i, code)
