@@ -406,7 +406,7 @@ func (s *CustomerStore) ByEmail(ctx context.Context, orgID uuid.UUID, email stri
 }
 
 // Matching returns the live customers with any of the external ids or lower-cased emails, through
-// the two partial unique indexes.
+// the two partial unique indexes (on PostgreSQL through keyed).
 func (s *CustomerStore) Matching(ctx context.Context, orgID uuid.UUID, externalIDs, emails []string) ([]customer.Customer, error) {
 	var out []customer.Customer
 	for column, keys := range map[string][]string{"external_id": externalIDs, "lower(email)": emails} {
@@ -414,8 +414,12 @@ func (s *CustomerStore) Matching(ctx context.Context, orgID uuid.UUID, externalI
 			continue
 		}
 		nullable := strings.TrimSuffix(strings.TrimPrefix(column, "lower("), ")")
-		rows, err := withScores(s.live(ctx, orgID)).
-			Where(nullable+" IS NOT NULL AND "+column+" IN ?", keys).Rows()
+		match := withScores(s.live(ctx, orgID)).Where(nullable+" IS NOT NULL AND "+column+" IN ?", keys)
+		if s.dialect == Postgres {
+			match = s.with(ctx).Raw("SELECT "+qualifiedCustomerColumns+", "+scoreColumns+" FROM "+
+				keyed("customers", column, nullable+" IS NOT NULL AND deleted_at IS NULL")+" "+scoreJoins, pgArray(keys), orgID)
+		}
+		rows, err := match.Rows()
 		if err != nil {
 			return nil, translate(err)
 		}

@@ -343,10 +343,8 @@ func (s *PurchaseStore) insertPurchaseColumns(ctx context.Context, rows []purcha
 		{"created_at", "timestamptz", createdAt}, {"updated_at", "timestamptz", updatedAt}}, "ON CONFLICT DO NOTHING")
 }
 
-// ByExternalIDs returns the purchases with any of the external ids. On PostgreSQL each id is
-// one descent of the unique index: with "external_id IN (…)" the planner relies on statistics, and
-// those taken before an import (autovacuum analyzes late) count almost no external ids, so it
-// scanned the organization's every imported order for each batch (2 s a batch after 100,000).
+// ByExternalIDs returns the purchases with any of the external ids (on PostgreSQL through
+// keyed).
 func (s *PurchaseStore) ByExternalIDs(ctx context.Context, orgID uuid.UUID, externalIDs []string) ([]purchase.Purchase, error) {
 	var out []purchase.Purchase
 	for start := 0; start < len(externalIDs); start += 500 {
@@ -354,8 +352,7 @@ func (s *PurchaseStore) ByExternalIDs(ctx context.Context, orgID uuid.UUID, exte
 		var rows []purchaseRow
 		var err error
 		if s.dialect == Postgres {
-			err = s.with(ctx).Raw(`SELECT p.* FROM unnest(?::text[]) AS k(external_id) CROSS JOIN LATERAL (SELECT * FROM purchases
-				WHERE org_id = ? AND external_id IS NOT NULL AND external_id = k.external_id LIMIT 1) p`, pgArray(keys), orgID).Scan(&rows).Error
+			err = s.with(ctx).Raw("SELECT purchases.* FROM "+keyed("purchases", "external_id", "external_id IS NOT NULL"), pgArray(keys), orgID).Scan(&rows).Error
 		} else {
 			err = s.with(ctx).Where("org_id = ? AND external_id IS NOT NULL AND external_id IN ?", orgID, keys).Find(&rows).Error
 		}
