@@ -430,7 +430,7 @@ func (h handlers) applied(c echo.Context, dryRun bool, changes []analytics.Chang
 //	@Security		BearerAuth
 //	@Param			body	body		ApplyRequest	true	"dry_run, limit, min_risk"
 //	@Success		200		{object}	ApplyResult
-//	@Failure		400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/analytics/churn/apply [post]
 func (h handlers) applyChurn(c echo.Context) error {
 	var req ApplyRequest
@@ -503,7 +503,7 @@ func period(c echo.Context) (from, to time.Time, asOf *time.Time, err error) {
 //	@Security		BearerAuth
 //	@Param			body	body		ApplyRequest	true	"dry_run, limit, as_of"
 //	@Success		200		{object}	ApplyResult
-//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/analytics/ladder/apply [post]
 func (h handlers) applyLadder(c echo.Context) error {
 	var req ApplyRequest

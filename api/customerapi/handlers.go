@@ -279,7 +279,7 @@ func (h handlers) merge(c echo.Context) error {
 //	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
 //	@Param			body			body		web.BatchRequest	true	"The items"
 //	@Success		200				{object}	web.BatchResponse
-//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/batch [post]
 func (h handlers) batch(c echo.Context) error {
 	req, err := web.BindBatch(c, customer.MaxBatch)

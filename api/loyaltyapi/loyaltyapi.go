@@ -368,7 +368,7 @@ func (h handlers) simulate(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Param			body	body		ExpireRequest	true	"When"
 //	@Success		200		{object}	ExpireReport
-//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/loyalty/expire [post]
 func (h handlers) expire(c echo.Context) error {
 	var req ExpireRequest

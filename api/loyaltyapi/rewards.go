@@ -195,7 +195,7 @@ func (h handlers) putReward(c echo.Context) error {
 //	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param			body			body		RedeemRequest	true	"The reward"
 //	@Success		201				{object}	Redemption
-//	@Failure		400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/loyalty/redemptions [post]
 func (h handlers) redeem(c echo.Context) error {
 	id, err := web.PathID(c, customer.ErrNotFound)

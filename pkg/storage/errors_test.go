@@ -1,0 +1,28 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
+)
+
+// TestTranslateCollisions: a deadlock or serialization failure is a conflict the client may retry,
+// an outage is unavailable, and other database errors pass through untouched.
+func TestTranslateCollisions(t *testing.T) {
+	for code, want := range map[string]apperr.Kind{
+		"40P01": apperr.KindConflict, "40001": apperr.KindConflict, "08006": apperr.KindUnavailable, "23505": apperr.KindInternal,
+	} {
+		err := translate(fmt.Errorf("exec: %w", &pgconn.PgError{Code: code}))
+		if got := apperr.KindOf(err); got != want {
+			t.Errorf("%s: kind %v, want %v", code, got, want)
+		}
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) {
+			t.Errorf("%s: the driver error is no longer wrapped", code)
+		}
+	}
+}
