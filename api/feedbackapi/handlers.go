@@ -9,29 +9,9 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
-	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
-
-type handlers struct{ svc *feedback.Service }
-
-// Register mounts the feedback routes.
-func Register(g web.Routes, svc *feedback.Service) {
-	h := handlers{svc: svc}
-	g.GET("/feedback", h.list, mid.Require(auth.FeedbackRead))
-	g.POST("/feedback", h.create, mid.Require(auth.FeedbackWrite))
-	g.GET("/feedback/sla", h.getSLA, mid.Require(auth.FeedbackRead))
-	g.GET("/feedback/stats", h.stats, mid.Require(auth.FeedbackRead))
-	g.PUT("/feedback/sla", h.putSLA, mid.Require(auth.FeedbackAdmin))
-	g.GET("/customers/:id/feedback", h.listForCustomer, mid.Require(auth.FeedbackRead))
-	g.POST("/customers/:id/feedback", h.createForCustomer, mid.Require(auth.FeedbackWrite))
-	g.GET("/feedback/:id", h.get, mid.Require(auth.FeedbackRead))
-	g.PATCH("/feedback/:id", h.patch, mid.Require(auth.FeedbackWrite))
-	g.DELETE("/feedback/:id", h.delete, mid.Require(auth.FeedbackWrite))
-	g.GET("/feedback/:id/transitions", h.transitions, mid.Require(auth.FeedbackRead))
-	g.POST("/feedback/:id/transitions", h.transition, mid.Require(auth.FeedbackWrite))
-}
 
 func (h handlers) respond(c echo.Context, status int, f feedback.Feedback) error {
 	web.SetETag(c, f.Version)
@@ -371,4 +351,49 @@ func (h handlers) putSLA(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toSLASettings(saved))
+}
+
+// stats godoc
+//
+//	@Summary		Satisfaction and complaint-handling figures over a period
+//	@Description	Over feedback created in [from, to) (default: the 30 days before now):
+//	@Description	NPS = % promoters (9–10) − % detractors (0–6); CSAT = % of answers 4 or 5 (of 1–5);
+//	@Description	CES = mean answer (1–7); for complaints: count by status, median and 90th percentile of the
+//	@Description	time to first response and to resolution, the SLA breach rate; and the backlog of complaints
+//	@Description	open now by age. group_by splits the figures by month, week, channel, survey or the
+//	@Description	customer's current lifecycle stage. The range may span at most 3 years.
+//	@Tags			feedback
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			from		query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
+//	@Param			to			query		string	false	"End, exclusive (RFC 3339)"	format(date-time)
+//	@Param			group_by	query		string	false	"Grouping"	Enums(month, week, channel, survey, lifecycle_stage)
+//	@Success		200			{object}	StatsReport
+//	@Failure		400,401,403,422,429,500,503	{object}	web.Problem
+//	@Router			/feedback/stats [get]
+func (h handlers) stats(c echo.Context) error {
+	q := web.NewQuery(c, "from", "to", "group_by")
+	sq := feedback.StatsQuery{GroupBy: web.Enum(q, "group_by", feedback.GroupBys)}
+	to, from := q.Time("to"), q.Time("from")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	sq.To = h.svc.Now()
+	if to != nil {
+		sq.To = *to
+	}
+	sq.From = sq.To.Add(-30 * 24 * time.Hour)
+	if from != nil {
+		sq.From = *from
+	}
+	r, err := h.svc.Stats(c.Request().Context(), mid.Principal(c).OrgID, sq)
+	if err != nil {
+		return err
+	}
+	out := StatsReport{From: sq.From.UTC(), To: sq.To.UTC(), GroupBy: sq.GroupBy, Overall: ToStats(r.Overall), Groups: []FeedbackStats{},
+		Backlog: Backlog{Open: r.Backlog.Open, ByAge: r.Backlog.ByAge}}
+	for _, g := range r.Groups {
+		out.Groups = append(out.Groups, ToStats(g))
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
@@ -27,22 +26,4 @@ func IfMatch(c echo.Context) (*int64, error) {
 		return nil, apperr.New(apperr.KindBadRequest, "If-Match must be an ETag this API issued, such as \"3\"")
 	}
 	return &n, nil
-}
-
-// PathID reads the :id path parameter. A malformed id names nothing, so it answers notFound,
-// exactly as an unknown id does.
-func PathID(c echo.Context, notFound error) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		return uuid.Nil, notFound
-	}
-	return id, nil
-}
-
-// SameCustomer refuses a body's customer_id that names another customer than the route's.
-func SameCustomer(bodyCustomerID string, pathID uuid.UUID) error {
-	if bodyCustomerID != "" && bodyCustomerID != pathID.String() {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "must be absent or equal the customer in the path"})
-	}
-	return nil
 }

@@ -1,10 +1,7 @@
-// Package summaryapi serves /v1/customers/{id}/summary, the 360° view: the profile with what the
-// contact history and the feedback say about the customer, in one request.
 package summaryapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,54 +10,11 @@ import (
 	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
-	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
-
-// ContactSummary is what the contact history says.
-type ContactSummary struct {
-	Total     int            `json:"total"`
-	ByChannel map[string]int `json:"by_channel" example:"phone:3"`
-	// The latest contact; null before the first.
-	Last *contactapi.Contact `json:"last" extensions:"x-nullable"`
-} // @name ContactSummary
-
-// SurveyAnswer is the customer's latest answer to a survey.
-type SurveyAnswer struct {
-	Score      int       `json:"score"`
-	AnsweredAt time.Time `json:"answered_at"`
-	Survey     string    `json:"survey"`
-} // @name SurveyAnswer
-
-// FeedbackSummary is what the feedback says.
-type FeedbackSummary struct {
-	LatestNPS  *SurveyAnswer `json:"latest_nps" extensions:"x-nullable"`
-	LatestCSAT *SurveyAnswer `json:"latest_csat" extensions:"x-nullable"`
-	// Complaints not yet resolved or closed, newest first (at most 20), with their SLA state.
-	OpenComplaints []feedbackapi.Feedback `json:"open_complaints"`
-} // @name FeedbackSummary
-
-// Summary is the 360° view of a customer.
-type Summary struct {
-	Customer customerapi.Customer `json:"customer"`
-	Contacts ContactSummary       `json:"contacts"`
-	Feedback FeedbackSummary      `json:"feedback"`
-} // @name CustomerSummary
-
-type handlers struct {
-	customers *customer.Service
-	contacts  *contact.Service
-	feedback  *feedback.Service
-}
-
-// Register mounts the summary route.
-func Register(g web.Routes, customers *customer.Service, contacts *contact.Service, fb *feedback.Service) {
-	h := handlers{customers: customers, contacts: contacts, feedback: fb}
-	g.GET("/customers/:id/summary", h.summary, mid.Require(auth.CustomersRead), mid.Require(auth.ContactsRead), mid.Require(auth.FeedbackRead))
-}
 
 func newest(n int) page.Request { return page.Request{Limit: n, Sort: "created_at", Desc: true} }
 

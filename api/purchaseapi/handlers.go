@@ -1,115 +1,18 @@
-// Package purchaseapi serves /v1/purchases and /v1/customers/{id}/purchases: what customers bought.
 package purchaseapi
 
 import (
 	"errors"
 	"net/http"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
-	"github.com/rapportcrm/rapport/api/customerapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
-	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/customer"
-	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
-
-// Item is one line of a purchase.
-type Item struct {
-	SKU       string `json:"sku,omitempty" validate:"max=100" example:"LID-42"`
-	Name      string `json:"name,omitempty" validate:"max=300" example:"Glass lid"`
-	Quantity  int    `json:"quantity" example:"2"`
-	UnitPrice string `json:"unit_price" validate:"required,numeric,max=24" example:"9.95"`
-} // @name PurchaseItem
-
-// PurchaseInput is a new purchase.
-type PurchaseInput struct {
-	// Required on POST /v1/purchases; taken from the path under /v1/customers/{id}.
-	CustomerID string `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	// The shop's order id, unique in the organization: sending the same order again records
-	// nothing and answers the existing purchase (200 instead of 201).
-	ExternalID string `json:"external_id,omitempty" validate:"max=255" example:"order-10042"`
-	// An exact decimal; the currency defaults to the organization's.
-	Amount   string `json:"amount" validate:"required,numeric,max=24" example:"19.90"`
-	Currency string `json:"currency,omitempty" validate:"omitempty,len=3" example:"EUR"`
-	// When it was bought; defaults to now, and may not lie in the future.
-	OccurredAt *time.Time `json:"occurred_at,omitempty"`
-	Channel    string     `json:"channel,omitempty" enums:"store,online,phone,partner,other" default:"other"`
-	Items      []Item     `json:"items,omitempty" validate:"max=500,dive"`
-} // @name PurchaseInput
-
-// Purchase is one order of a customer.
-type Purchase struct {
-	ID             string            `json:"id" format:"uuid"`
-	CustomerID     string            `json:"customer_id" format:"uuid"`
-	ExternalID     *string           `json:"external_id" extensions:"x-nullable"`
-	Amount         customerapi.Money `json:"amount"`
-	RefundedAmount customerapi.Money `json:"refunded_amount"`
-	OccurredAt     time.Time         `json:"occurred_at"`
-	Channel        string            `json:"channel" enums:"store,online,phone,partner,other"`
-	Items          []Item            `json:"items"`
-	Status         string            `json:"status" enums:"completed,refunded"`
-	Version        int64             `json:"version"`
-	CreatedAt      time.Time         `json:"created_at"`
-	UpdatedAt      time.Time         `json:"updated_at"`
-} // @name Purchase
-
-// RefundRequest refunds part of a purchase, or what is left of it.
-type RefundRequest struct {
-	// Omitted: refund all that is left.
-	Amount string `json:"amount,omitempty" validate:"omitempty,numeric,max=24" example:"5.00"`
-} // @name RefundRequest
-
-func toPurchase(p purchase.Purchase) Purchase {
-	out := Purchase{ID: p.ID.String(), CustomerID: p.CustomerID.String(), OccurredAt: p.OccurredAt, Channel: p.Channel,
-		Amount:         customerapi.Money{Amount: p.Amount.String(), Currency: p.Amount.Currency},
-		RefundedAmount: customerapi.Money{Amount: money.Money{Amount: p.RefundedAmount, Currency: p.Amount.Currency}.String(), Currency: p.Amount.Currency},
-		Items:          make([]Item, len(p.Items)), Status: p.Status, Version: p.Version, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
-	if p.ExternalID != "" {
-		out.ExternalID = &p.ExternalID
-	}
-	for i, it := range p.Items {
-		out.Items[i] = Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: it.UnitPrice.String()}
-	}
-	return out
-}
-
-func (in PurchaseInput) toDomain() purchase.Purchase {
-	amount, _ := decimal.NewFromString(in.Amount) // validated
-	p := purchase.Purchase{ExternalID: in.ExternalID, Amount: money.Money{Amount: amount, Currency: in.Currency}, Channel: in.Channel,
-		Items: make([]purchase.Item, len(in.Items))}
-	if in.CustomerID != "" {
-		p.CustomerID = uuid.MustParse(in.CustomerID) // validated
-	}
-	if in.OccurredAt != nil {
-		p.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
-	}
-	for i, it := range in.Items {
-		price, _ := decimal.NewFromString(it.UnitPrice) // validated
-		p.Items[i] = purchase.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: price}
-	}
-	return p
-}
-
-type handlers struct{ svc *purchase.Service }
-
-// Register mounts the purchase routes.
-func Register(g web.Routes, svc *purchase.Service) {
-	h := handlers{svc: svc}
-	g.GET("/purchases", h.list, mid.Require(auth.PurchasesRead))
-	g.POST("/purchases", h.create, mid.Require(auth.PurchasesWrite))
-	g.POST("/purchases/batch", h.batch, mid.Require(auth.PurchasesWrite))
-	g.GET("/customers/:id/purchases", h.listForCustomer, mid.Require(auth.PurchasesRead))
-	g.POST("/customers/:id/purchases", h.createForCustomer, mid.Require(auth.PurchasesWrite))
-	g.GET("/purchases/:id", h.get, mid.Require(auth.PurchasesRead))
-	g.POST("/purchases/:id/refund", h.refund, mid.Require(auth.PurchasesWrite))
-}
 
 func (h handlers) listWith(c echo.Context, nested bool) error {
 	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound, "channel", "status", "occurred_after", "occurred_before")

@@ -1,5 +1,3 @@
-// Package contactapi serves the contact history: /v1/contact-history across customers and
-// /v1/customers/{id}/contact-history for one.
 package contactapi
 
 import (

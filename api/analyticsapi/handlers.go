@@ -1,74 +1,22 @@
-// Package analyticsapi serves /v1/analytics/* and /v1/jobs/{id}: the long analyses start as jobs
-// (202 with a Location to poll) and store their results, which the GET endpoints read at once.
 package analyticsapi
 
 import (
 	"context"
-	"encoding/json"
+	"math"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/apperr"
-	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
 )
-
-// Job is a background job.
-type Job struct {
-	ID     string `json:"id" format:"uuid"`
-	Type   string `json:"type" enums:"analytics.segmentation,analytics.clv_fit"`
-	Status string `json:"status" enums:"queued,running,succeeded,failed"`
-	// From 0 to 1.
-	Progress float64 `json:"progress"`
-	// What the job answered once succeeded (the run's summary); null before.
-	Result any `json:"result" extensions:"x-nullable"`
-	// Why the job failed; null unless it did.
-	Error      *string    `json:"error" extensions:"x-nullable"`
-	CreatedAt  time.Time  `json:"created_at"`
-	FinishedAt *time.Time `json:"finished_at" extensions:"x-nullable"`
-} // @name Job
-
-func toJob(j job.Job) Job {
-	out := Job{ID: j.ID.String(), Type: j.Type, Status: string(j.Status), Progress: j.Progress, CreatedAt: j.CreatedAt,
-		FinishedAt: j.FinishedAt}
-	if len(j.Result) > 0 && string(j.Result) != "null" {
-		out.Result = json.RawMessage(j.Result)
-	}
-	if j.Error != "" {
-		out.Error = &j.Error
-	}
-	return out
-}
-
-type handlers struct {
-	svc      *analytics.Service
-	jobs     *job.Runner
-	feedback *feedback.Service
-}
-
-// Register mounts the analytics and job routes; the KPIs include the feedback figures.
-func Register(g web.Routes, svc *analytics.Service, jobs *job.Runner, fb *feedback.Service) {
-	h := handlers{svc: svc, jobs: jobs, feedback: fb}
-	g.GET("/jobs/:id", h.getJob, mid.Require(auth.AnalyticsRead))
-	g.POST("/analytics/rfm/run", h.runSegmentation, mid.Require(auth.AnalyticsAdmin))
-	g.GET("/analytics/rfm", h.rfm, mid.Require(auth.AnalyticsRead))
-	g.GET("/analytics/pareto", h.pareto, mid.Require(auth.AnalyticsRead))
-	g.POST("/analytics/clv/fit", h.fitCLV, mid.Require(auth.AnalyticsAdmin))
-	g.GET("/analytics/clv", h.clv, mid.Require(auth.AnalyticsRead))
-	g.GET("/analytics/loyalty-matrix", h.matrix, mid.Require(auth.AnalyticsRead))
-	g.GET("/analytics/churn", h.churn, mid.Require(auth.AnalyticsRead))
-	g.POST("/analytics/churn/apply", h.applyChurn, mid.Require(auth.AnalyticsAdmin))
-	g.GET("/analytics/ladder", h.ladder, mid.Require(auth.AnalyticsRead))
-	g.POST("/analytics/ladder/apply", h.applyLadder, mid.Require(auth.AnalyticsAdmin))
-	g.GET("/analytics/kpis", h.kpis, mid.Require(auth.AnalyticsRead))
-}
 
 // getJob godoc
 //
@@ -105,12 +53,6 @@ func asOfQuery(c echo.Context, more ...string) (*web.Query, *time.Time) {
 	q := web.NewQuery(c, append([]string{"as_of"}, more...)...)
 	return q, q.Time("as_of")
 }
-
-// RunRequest starts a segmentation run.
-type RunRequest struct {
-	// The moment the analysis looks from (RFC 3339); default now. Purchases after it are ignored.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
-} // @name AnalyticsRunRequest
 
 // runSegmentation godoc
 //
@@ -199,22 +141,6 @@ func (h handlers) pareto(c echo.Context) error {
 	return c.JSON(http.StatusOK, seg.Pareto)
 }
 
-// FitRequest starts a lifetime-value fit.
-type FitRequest struct {
-	// The moment the models look from (RFC 3339); default now.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
-	// The CLV horizon in months, 1 to 120; default 12.
-	HorizonMonths *int `json:"horizon_months" extensions:"x-nullable" example:"12"`
-	// The monthly discount rate, from 0 to below 1; default 0.01.
-	MonthlyDiscountRate *float64 `json:"monthly_discount_rate" extensions:"x-nullable" example:"0.01"`
-	// Loyalty-matrix cut-offs: loyal means P(alive) ≥ loyal_p_alive (default 0.5) and a tenure of at
-	// least loyal_min_tenure_weeks (default 26) since the first purchase.
-	LoyalPAlive         *float64 `json:"loyal_p_alive" extensions:"x-nullable" example:"0.5"`
-	LoyalMinTenureWeeks *float64 `json:"loyal_min_tenure_weeks" extensions:"x-nullable" example:"26"`
-	// Profitable means a CLV of at least this; default the median CLV of the scored customers.
-	ProfitableCLV *float64 `json:"profitable_clv" extensions:"x-nullable"`
-} // @name CLVFitRequest
-
 func orDefault[T any](p *T, def T) T {
 	if p == nil {
 		return def
@@ -282,15 +208,6 @@ func (h handlers) clv(c echo.Context) error {
 	return c.JSON(http.StatusOK, fit)
 }
 
-// Matrix is the loyalty/profitability matrix of a fit.
-type Matrix struct {
-	AsOf                time.Time                   `json:"as_of"`
-	LoyalPAlive         float64                     `json:"loyal_p_alive"`
-	LoyalMinTenureWeeks float64                     `json:"loyal_min_tenure_weeks"`
-	ProfitableCLV       float64                     `json:"profitable_clv"`
-	Quadrants           []analytics.QuadrantFigures `json:"quadrants"`
-} // @name LoyaltyMatrix
-
 // matrix godoc
 //
 //	@Summary		Reinartz & Kumar's loyalty/profitability matrix
@@ -312,35 +229,6 @@ func (h handlers) matrix(c echo.Context) error {
 	return c.JSON(http.StatusOK, Matrix{AsOf: fit.AsOf, LoyalPAlive: fit.Params.LoyalPAlive, LoyalMinTenureWeeks: fit.Params.LoyalMinTenureWeeks,
 		ProfitableCLV: fit.ProfitableCLV, Quadrants: fit.Quadrants})
 }
-
-// AtRisk is a customer worth winning back.
-type AtRisk struct {
-	CustomerID           string    `json:"customer_id" format:"uuid"`
-	ChurnRisk            float64   `json:"churn_risk"`
-	Revenue              float64   `json:"revenue"`
-	CLV                  float64   `json:"clv"`
-	LastPurchaseDay      time.Time `json:"last_purchase_day"`
-	ExpectedPurchases365 float64   `json:"expected_purchases_365d"`
-} // @name AtRiskCustomer
-
-// ChurnReport answers GET /v1/analytics/churn.
-type ChurnReport struct {
-	AsOf      time.Time `json:"as_of"`
-	ModelAsOf time.Time `json:"model_as_of"`
-	// Customers with churn_risk ≥ min_risk and past net revenue ≥ min_revenue (the 80th percentile of
-	// the scored customers'), the most recently lapsed first (at most limit).
-	AtRisk      []AtRisk `json:"at_risk"`
-	AtRiskTotal int      `json:"at_risk_total"`
-	MinRevenue  float64  `json:"min_revenue"`
-	// Per month: of the customers who bought in the month before, the share who bought again.
-	Retention []analytics.PeriodRetention `json:"retention"`
-	// Per first-purchase month: the share of its customers buying in each month since.
-	Cohorts []analytics.Cohort `json:"cohorts"`
-	// Active customers whose churn_risk ≥ churned_risk: the rule to mark them churned
-	// (POST /v1/analytics/churn/apply). A churned customer who buys again becomes won_back.
-	ShouldChurn      []string `json:"should_churn"`
-	ShouldChurnTotal int      `json:"should_churn_total"`
-} // @name ChurnReport
 
 // churn godoc
 //
@@ -387,26 +275,6 @@ func (h handlers) churn(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, out)
 }
-
-// ApplyRequest applies the ladder or churn rules.
-type ApplyRequest struct {
-	// Only list what would change; default true.
-	DryRun *bool `json:"dry_run" extensions:"x-nullable"`
-	// Change at most this many customers (1 to 1000); default 1000.
-	Limit *int `json:"limit" extensions:"x-nullable" validate:"omitempty,min=1,max=1000"`
-	// Ladder: the moment the rules look from; default now.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
-	// Churn: the churn-risk threshold, 0 to 1; default 0.9.
-	MinRisk *float64 `json:"min_risk" extensions:"x-nullable" validate:"omitempty,min=0,max=1"`
-} // @name RuleApplyRequest
-
-// ApplyResult lists the changes made (or, in a dry run, that would be made).
-type ApplyResult struct {
-	DryRun  bool               `json:"dry_run"`
-	Changes []analytics.Change `json:"changes"`
-	// How many customers qualify in all (more than changes when limit cut the list).
-	Total int `json:"total"`
-} // @name RuleApplyResult
 
 func (h handlers) applied(c echo.Context, dryRun bool, changes []analytics.Change, total int, err error) error {
 	if err != nil {
@@ -514,3 +382,45 @@ func (h handlers) applyLadder(c echo.Context) error {
 	changes, total, err := h.svc.ApplyLadder(c.Request().Context(), mid.Principal(c).Actor(), req.AsOf, orDefault(req.Limit, 1000), dry)
 	return h.applied(c, dry, changes, total, err)
 }
+
+// kpis godoc
+//
+//	@Summary		Key figures over a period
+//	@Description	Over [from, to) (default: the 30 days before as_of, itself default now); nothing after to counts. Purchases count as for RFM (completed, in
+//	@Description	the organization's currency, net of refunds, by live customers).
+//	@Tags			analytics
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			from	query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
+//	@Param			to		query		string	false	"End, exclusive (RFC 3339); default as_of, and not after it"	format(date-time)
+//	@Param			as_of	query		string	false	"The moment of the figures (RFC 3339); default now"	format(date-time)
+//	@Success		200		{object}	KPIs
+//	@Failure		400,401,403,422,429,500,503	{object}	web.Problem
+//	@Router			/analytics/kpis [get]
+func (h handlers) kpis(c echo.Context) error {
+	from, to, _, err := period(c)
+	if err != nil {
+		return err
+	}
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	k, err := h.svc.KPIs(ctx, actor, from, to)
+	if err != nil {
+		return err
+	}
+	fb, err := h.feedback.Stats(ctx, actor.OrgID, feedback.StatsQuery{From: from, To: to})
+	if err != nil {
+		return err
+	}
+	f := k.Facts
+	out := KPIs{From: k.From, To: k.To, Currency: k.Currency, CustomersTotal: f.TotalCustomers, NewCustomers: f.NewCustomers,
+		ActiveCustomers: f.ActiveCustomers, Churned: f.Churned, WonBack: f.WonBack, RetentionRate: k.RetentionRate,
+		ChurnRate: k.ChurnRate, RepeatPurchaseRate: k.RepeatPurchaseRate, Orders: f.Orders, Revenue: round2(f.Revenue),
+		AverageOrderValue: k.AverageOrderValue, PurchaseFrequency: k.PurchaseFrequency, CAC: k.CAC,
+		CACBySource: map[string]SourceCAC{}, CLVToCAC: k.CLVToCAC, Feedback: feedbackapi.ToStats(fb.Overall)}
+	for src, s := range f.Sources {
+		out.CACBySource[src] = SourceCAC{NewCustomers: s.Customers, WithCost: s.WithCost, Cost: round2(s.Cost), CAC: k.CACBySource[src]}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

@@ -1,5 +1,3 @@
-// Package authapi serves sign-up, sign-in and tokens, the caller's identity, the organization's
-// users and its API keys.
 package authapi
 
 import (

@@ -1,4 +1,3 @@
-// Package loyaltyapi serves the loyalty program and the points ledger.
 package loyaltyapi
 
 import (
@@ -15,159 +14,6 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 )
-
-// Program is the organization's loyalty program.
-type Program struct {
-	Active bool `json:"active"`
-	// Points per unit of the organization's currency, an exact decimal.
-	PointsPerUnit string `json:"points_per_unit" validate:"required,numeric,max=24" example:"1"`
-	// How fractional points are rounded.
-	Rounding string `json:"rounding" validate:"required" enums:"floor,round,ceil" example:"floor"`
-	// The fewest points one redemption may take.
-	MinRedemption int64 `json:"min_redemption" example:"100"`
-	// Lowest first, thresholds rising: a customer holds the highest tier whose qualifying points
-	// (earned over the last tier_window_months, less reversals and refunds) it reaches.
-	Tiers []Tier `json:"tiers" validate:"max=20,dive"`
-	// The rolling window of qualifying points; default 12.
-	TierWindowMonths int `json:"tier_window_months,omitempty" example:"12"`
-	// Months after which earned points expire, first in first out; null: never.
-	ExpiryMonths *int `json:"expiry_months" extensions:"x-nullable" example:"24"`
-} // @name LoyaltyProgram
-
-// Expiring is what expires soon.
-type Expiring struct {
-	In30Days int64 `json:"in_30_days"`
-	In60Days int64 `json:"in_60_days"`
-	In90Days int64 `json:"in_90_days"`
-} // @name ExpiringPoints
-
-// ExpireRequest runs the expiry now, or as of a time.
-type ExpireRequest struct {
-	AsOf *time.Time `json:"as_of,omitempty"`
-} // @name ExpireRequest
-
-// ExpireReport says what an expiry run did.
-type ExpireReport struct {
-	Customers int   `json:"customers"`
-	Points    int64 `json:"points"`
-} // @name ExpireReport
-
-// Tier is a level of the program.
-type Tier struct {
-	Name             string `json:"name" validate:"required,max=100" example:"Gold"`
-	QualifyingPoints int64  `json:"qualifying_points" example:"1000"`
-	// Points earned are multiplied by it.
-	Multiplier string `json:"multiplier" validate:"required,numeric,max=12" example:"1.5"`
-	Benefits   string `json:"benefits,omitempty" validate:"max=2000"`
-} // @name LoyaltyTier
-
-// NextTier is the tier above the customer's and what it takes.
-type NextTier struct {
-	Name       string `json:"name"`
-	PointsToGo int64  `json:"points_to_go"`
-} // @name NextTier
-
-// SimulateRequest asks what a purchase would earn.
-type SimulateRequest struct {
-	CustomerID string `json:"customer_id" validate:"required,uuid" format:"uuid"`
-	// In the organization's currency.
-	Amount string `json:"amount" validate:"required,numeric,max=24" example:"49.90"`
-} // @name SimulateRequest
-
-// Simulation is what a purchase would earn; nothing is written.
-type Simulation struct {
-	Active     bool   `json:"active"`
-	Points     int64  `json:"points"`
-	Multiplier string `json:"multiplier" example:"1.5"`
-	TierBefore string `json:"tier_before"`
-	TierAfter  string `json:"tier_after"`
-} // @name LoyaltySimulation
-
-// Account is a customer's points.
-type Account struct {
-	CustomerID       string `json:"customer_id" format:"uuid"`
-	Balance          int64  `json:"balance"`
-	LifetimeEarned   int64  `json:"lifetime_earned"`
-	LifetimeRedeemed int64  `json:"lifetime_redeemed"`
-	// The tier the qualifying points reach now ("" below the first tier).
-	Tier             string    `json:"tier"`
-	QualifyingPoints int64     `json:"qualifying_points"`
-	NextTier         *NextTier `json:"next_tier" extensions:"x-nullable"`
-	// Points in lots that expire within 30, 60 and 90 days (cumulative).
-	Expiring  Expiring   `json:"expiring"`
-	UpdatedAt *time.Time `json:"updated_at" extensions:"x-nullable"`
-} // @name LoyaltyAccount
-
-// TransactionInput is a ledger entry a client asks for.
-type TransactionInput struct {
-	// earn and redeem take positive points; adjust (admins) signed points and a reason; reverse
-	// undoes reverses_id exactly, once.
-	Type   string `json:"type" validate:"required" enums:"earn,redeem,adjust,reverse"`
-	Points int64  `json:"points,omitempty" example:"100"`
-	// Required for earn by hand and for adjust.
-	Reason string `json:"reason,omitempty" validate:"max=500"`
-	// The integrator's id: an entry with one recorded before is not applied again (200 with it).
-	ExternalID string `json:"external_id,omitempty" validate:"max=255"`
-	ReversesID string `json:"reverses_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-} // @name LoyaltyTransactionInput
-
-// Transaction is one line of the ledger; points are signed.
-type Transaction struct {
-	ID           string    `json:"id" format:"uuid"`
-	CustomerID   string    `json:"customer_id" format:"uuid"`
-	Type         string    `json:"type" enums:"earn,redeem,adjust,reverse,expire"`
-	Points       int64     `json:"points" example:"-100"`
-	BalanceAfter int64     `json:"balance_after"`
-	Reason       string    `json:"reason"`
-	ExternalID   *string   `json:"external_id" extensions:"x-nullable"`
-	ReversesID   *string   `json:"reverses_id" format:"uuid" extensions:"x-nullable"`
-	ActorType    string    `json:"actor_type" enums:"user,api_key,system"`
-	ActorID      string    `json:"actor_id" format:"uuid"`
-	CreatedAt    time.Time `json:"created_at"`
-} // @name LoyaltyTransaction
-
-func toTransaction(t loyalty.Transaction) Transaction {
-	out := Transaction{ID: t.ID.String(), CustomerID: t.CustomerID.String(), Type: t.Type, Points: t.Points, BalanceAfter: t.BalanceAfter,
-		Reason: t.Reason, ActorType: t.Actor.Kind, ActorID: t.Actor.ID.String(), CreatedAt: t.CreatedAt}
-	if t.ExternalID != "" {
-		out.ExternalID = &t.ExternalID
-	}
-	if t.ReversesID != nil {
-		id := t.ReversesID.String()
-		out.ReversesID = &id
-	}
-	return out
-}
-
-func toProgram(p loyalty.Program) Program {
-	out := Program{Active: p.Active, PointsPerUnit: p.PointsPerUnit.String(), Rounding: p.Rounding, MinRedemption: p.MinRedemption,
-		Tiers: make([]Tier, len(p.Tiers)), TierWindowMonths: p.TierWindowMonths, ExpiryMonths: p.ExpiryMonths}
-	for i, t := range p.Tiers {
-		out.Tiers[i] = Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier.String(), Benefits: t.Benefits}
-	}
-	return out
-}
-
-type handlers struct{ svc *loyalty.Service }
-
-// Register mounts the loyalty routes.
-func Register(g web.Routes, svc *loyalty.Service) {
-	h := handlers{svc: svc}
-	g.GET("/loyalty/program", h.getProgram, mid.Require(auth.LoyaltyRead))
-	g.PUT("/loyalty/program", h.putProgram, mid.Require(auth.LoyaltyAdmin))
-	g.GET("/customers/:id/loyalty", h.account, mid.Require(auth.LoyaltyRead))
-	g.POST("/loyalty/simulate", h.simulate, mid.Require(auth.LoyaltyRead))
-	g.POST("/loyalty/expire", h.expire, mid.Require(auth.LoyaltyAdmin))
-	g.GET("/customers/:id/loyalty/transactions", h.transactions, mid.Require(auth.LoyaltyRead))
-	g.POST("/customers/:id/loyalty/transactions", h.record, mid.Require(auth.LoyaltyWrite))
-	g.GET("/loyalty/rewards", h.listRewards, mid.Require(auth.LoyaltyRead))
-	g.POST("/loyalty/rewards", h.createReward, mid.Require(auth.LoyaltyAdmin))
-	g.GET("/loyalty/rewards/:id", h.getReward, mid.Require(auth.LoyaltyRead))
-	g.PUT("/loyalty/rewards/:id", h.putReward, mid.Require(auth.LoyaltyAdmin))
-	g.GET("/customers/:id/loyalty/redemptions", h.redemptions, mid.Require(auth.LoyaltyRead))
-	g.POST("/customers/:id/loyalty/redemptions", h.redeem, mid.Require(auth.LoyaltyWrite))
-	g.POST("/customers/:id/loyalty/redemptions/:rid/cancel", h.cancelRedemption, mid.Require(auth.LoyaltyWrite))
-}
 
 // getProgram godoc
 //
@@ -384,4 +230,197 @@ func (h handlers) expire(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, ExpireReport{Customers: r.Customers, Points: r.Points})
+}
+
+// listRewards godoc
+//
+//	@Summary	The rewards catalogue
+//	@Tags		loyalty
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		active	query		bool	false	"Only active rewards"
+//	@Param		limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Param		sort	query		string	false	"Order"	Enums(created_at, -created_at)	default(-created_at)
+//	@Success	200		{object}	web.Page{data=[]Reward}
+//	@Failure	400,401,403,429,500,503	{object}	web.Problem
+//	@Router		/loyalty/rewards [get]
+func (h handlers) listRewards(c echo.Context) error {
+	q := web.NewQuery(c, "active")
+	active := web.Enum(q, "active", []string{"true", "false"}) == "true"
+	req := q.Page([]string{"created_at"}, "-created_at")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.Rewards(c.Request().Context(), mid.Principal(c).OrgID, active, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, web.NewPage(res, toReward))
+}
+
+// createReward godoc
+//
+//	@Summary	Add a reward (admins)
+//	@Tags		loyalty
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		Idempotency-Key	header		string		false	"Makes a retry safe"
+//	@Param		body			body		RewardInput	true	"The reward"
+//	@Success	201				{object}	Reward
+//	@Failure	400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Router		/loyalty/rewards [post]
+func (h handlers) createReward(c echo.Context) error {
+	var in RewardInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	r, err := h.svc.CreateReward(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain())
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/loyalty/rewards/"+r.ID.String())
+	return c.JSON(http.StatusCreated, toReward(r))
+}
+
+// getReward godoc
+//
+//	@Summary	Get a reward
+//	@Tags		loyalty
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id	path		string	true	"Reward id"	format(uuid)
+//	@Success	200	{object}	Reward
+//	@Failure	401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/loyalty/rewards/{id} [get]
+func (h handlers) getReward(c echo.Context) error {
+	id, err := web.PathID(c, loyalty.ErrRewardNotFound)
+	if err != nil {
+		return err
+	}
+	r, err := h.svc.Reward(c.Request().Context(), mid.Principal(c).OrgID, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toReward(r))
+}
+
+// putReward godoc
+//
+//	@Summary	Replace a reward (admins)
+//	@Tags		loyalty
+//	@Accept		json
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id		path		string		true	"Reward id"	format(uuid)
+//	@Param		body	body		RewardInput	true	"The reward"
+//	@Success	200		{object}	Reward
+//	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
+//	@Router		/loyalty/rewards/{id} [put]
+func (h handlers) putReward(c echo.Context) error {
+	id, err := web.PathID(c, loyalty.ErrRewardNotFound)
+	if err != nil {
+		return err
+	}
+	var in RewardInput
+	if err := web.Bind(c, &in); err != nil {
+		return err
+	}
+	r, err := h.svc.UpdateReward(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toReward(r))
+}
+
+// redeem godoc
+//
+//	@Summary		Redeem a reward for a customer
+//	@Description	Atomically checks the reward is active, in stock and within the customer's tier (min_tier),
+//	@Description	takes its cost from the balance, takes
+//	@Description	one from its stock and issues a unique code. Out of stock or not enough points answers 422
+//	@Description	and nothing changes.
+//	@Tags			loyalty
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id				path		string			true	"Customer id"	format(uuid)
+//	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
+//	@Param			body			body		RedeemRequest	true	"The reward"
+//	@Success		201				{object}	Redemption
+//	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id}/loyalty/redemptions [post]
+func (h handlers) redeem(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	var req RedeemRequest
+	if err := web.Bind(c, &req); err != nil {
+		return err
+	}
+	r, err := h.svc.Redeem(c.Request().Context(), mid.Principal(c).Actor(), id, uuid.MustParse(req.RewardID))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toRedemption(r))
+}
+
+// redemptions godoc
+//
+//	@Summary	A customer's redemptions, newest first
+//	@Tags		loyalty
+//	@Produce	json
+//	@Security	BearerAuth
+//	@Param		id		path		string	true	"Customer id"	format(uuid)
+//	@Param		limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param		cursor	query		string	false	"next_cursor of the previous page"
+//	@Param		sort	query		string	false	"Order"	Enums(created_at, -created_at)	default(-created_at)
+//	@Success	200		{object}	web.Page{data=[]Redemption}
+//	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
+//	@Router		/customers/{id}/loyalty/redemptions [get]
+func (h handlers) redemptions(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	q := web.NewQuery(c)
+	req := q.Page([]string{"created_at"}, "-created_at")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.Redemptions(c.Request().Context(), mid.Principal(c).OrgID, id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, web.NewPage(res, toRedemption))
+}
+
+// cancelRedemption godoc
+//
+//	@Summary		Cancel a redemption
+//	@Description	Gives back the points (a reverse of the redemption's transaction) and the stock.
+//	@Tags			loyalty
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"Customer id"	format(uuid)
+//	@Param			rid		path		string	true	"Redemption id"	format(uuid)
+//	@Success		200		{object}	Redemption
+//	@Failure		401,403,404,409,429,500,503	{object}	web.Problem
+//	@Router			/customers/{id}/loyalty/redemptions/{rid}/cancel [post]
+func (h handlers) cancelRedemption(c echo.Context) error {
+	id, err := web.PathID(c, customer.ErrNotFound)
+	if err != nil {
+		return err
+	}
+	rid, err := uuid.Parse(c.Param("rid"))
+	if err != nil {
+		return loyalty.ErrRedemptionNotFound
+	}
+	r, err := h.svc.CancelRedemption(c.Request().Context(), mid.Principal(c).Actor(), id, rid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toRedemption(r))
 }

@@ -1,5 +1,3 @@
-// Package customerapi serves /v1/customers: the record, its list with search and filters, batch
-// upserts, merging duplicates, deletion and restoration.
 package customerapi
 
 import (

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+)
+
+// Query reads a list's query parameters: it knows which are allowed, and parses each strictly.
+type Query struct {
+	values  url.Values
+	allowed []string
+	errs    []error
+}
+
+// NewQuery starts reading c's query; filters are the parameters allowed beside limit, cursor and sort.
+func NewQuery(c echo.Context, filters ...string) *Query {
+	return &Query{values: c.QueryParams(), allowed: append([]string{"limit", "cursor", "sort"}, filters...)}
+}
+
+func (q *Query) fail(field, format string, args ...any) {
+	q.errs = append(q.errs, BadRequest(field, format, args...))
+}
+
+// String returns a single-valued parameter.
+func (q *Query) String(name string) string {
+	v := q.values[name]
+	if len(v) > 1 {
+		q.fail(name, "must be given once")
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(v[0])
+}
+
+// Strings returns every value of a repeatable parameter.
+func (q *Query) Strings(name string) []string { return q.values[name] }
+
+// Enum returns a parameter that must be one of values.
+func Enum[T ~string](q *Query, name string, values []T) T {
+	v := T(q.String(name))
+	if v != "" && !slices.Contains(values, v) {
+		q.fail(name, "must be one of %s", strings.Join(toStrings(values), ", "))
+	}
+	return v
+}
+
+func toStrings[T ~string](values []T) []string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return s
+}
+
+// Time returns an RFC 3339 time parameter.
+func (q *Query) Time(name string) *time.Time {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		q.fail(name, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z")
+		return nil
+	}
+	return &t
+}
+
+// Float returns a number parameter between lo and hi.
+func (q *Query) Float(name string, lo, hi float64) *float64 {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < lo || f > hi || f != f {
+		q.fail(name, "must be a number from %g to %g", lo, hi)
+		return nil
+	}
+	return &f
+}
+
+// Int returns a whole-number parameter between lo and hi.
+func (q *Query) Int(name string, lo, hi int) *int {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		q.fail(name, "must be a whole number from %d to %d", lo, hi)
+		return nil
+	}
+	return &n
+}
+
+// UUID returns a UUID parameter.
+func (q *Query) UUID(name string) *uuid.UUID {
+	v := q.String(name)
+	if v == "" {
+		return nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		q.fail(name, "must be a UUID")
+		return nil
+	}
+	return &id
+}
+
+// Err reports the first bad or unknown parameter.
+func (q *Query) Err() error {
+	for name := range q.values {
+		if !slices.Contains(q.allowed, name) {
+			return BadRequest(name, "unknown query parameter %q; allowed: %s", name, strings.Join(q.allowed, ", "))
+		}
+	}
+	if len(q.errs) > 0 {
+		return q.errs[0]
+	}
+	return nil
+}
+
+// ScopedQuery starts reading the query of a collection that also hangs under a customer: nested
+// (/customers/{id}/…), the customer is the path's, else the optional customer_id filter.
+func ScopedQuery(c echo.Context, nested bool, notFound error, filters ...string) (*Query, *uuid.UUID, error) {
+	if nested {
+		id, err := PathID(c, notFound)
+		if err != nil {
+			return nil, nil, err
+		}
+		return NewQuery(c, filters...), &id, nil
+	}
+	q := NewQuery(c, append(filters, "customer_id")...)
+	return q, q.UUID("customer_id"), nil
+}
