@@ -24,29 +24,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/rapportcrm/rapport/api"
+	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/docs"
-	"github.com/rapportcrm/rapport/pkg/analytics"
-	"github.com/rapportcrm/rapport/pkg/auth"
-	"github.com/rapportcrm/rapport/pkg/contact"
-	"github.com/rapportcrm/rapport/pkg/customer"
-	"github.com/rapportcrm/rapport/pkg/event"
-	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
-	"github.com/rapportcrm/rapport/pkg/loyalty"
-	"github.com/rapportcrm/rapport/pkg/purchase"
-	"github.com/rapportcrm/rapport/pkg/ratelimit"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
-	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
 // Secret signs the test server's tokens.
 var Secret = []byte("test-secret-test-secret-test-secret!")
 
-// Env is a router on a fresh database.
+// Env is the application, as cmd/rapport wires it, on a fresh database.
 type Env struct {
 	t    *testing.T
+	App  *app.App
 	Echo *echo.Echo
 	DB   *storage.DB
 	// Jobs is not running: tests run the queued jobs with Jobs.RunNext.
@@ -80,40 +71,13 @@ func NewWith(t *testing.T, o Options) *Env {
 	if o.AccessTTL == 0 {
 		o.AccessTTL = 15 * time.Minute
 	}
-	if o.Now == nil {
-		o.Now = event.Now
-	}
 	db := storagetest.New(t)
-	authStore := db.AuthStore()
-	authSvc := auth.NewService(authStore, auth.Config{
-		Tokens:     auth.TokenConfig{Secret: Secret, Issuer: "rapport", Audience: "rapport-api", AccessTTL: o.AccessTTL, RefreshTTL: time.Hour},
-		SignupOpen: !o.SignupClosed, BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, LoginRefill: time.Minute,
-		CacheTTL: 5 * time.Second,
-	})
-	points := loyalty.NewService(db.LoyaltyStore(), o.Now)
-	customers := customer.NewService(db.CustomerStore(), authStore, "US")
-	fb := feedback.NewService(db.FeedbackStore(), authStore, o.Now)
-	jobs := job.NewRunner(db.JobStore(), slog.New(slog.DiscardHandler), o.Now)
-	e := api.New(api.Config{
-		Log:            slog.New(slog.DiscardHandler),
-		Registry:       prometheus.NewRegistry(),
-		Ready:          db,
-		Auth:           authSvc,
-		Customers:      customers,
-		Contacts:       contact.NewService(db.ContactStore(), authStore),
-		Timeline:       timeline.NewService(db.TimelineStore()),
-		Feedback:       fb,
-		Purchases:      purchase.NewService(db.PurchaseStore(), points),
-		Loyalty:        points,
-		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, o.Now),
-		Jobs:           jobs,
-		Idempotency:    db.IdempotencyStore(),
-		RateLimit:      ratelimit.New(o.RateLimit, o.RateBurst),
-		BodyLimit:      "1M",
-		BatchBodyLimit: "16M",
-		RequestTimeout: 30 * time.Second,
-	})
-	return &Env{t: t, Echo: e, DB: db, Jobs: jobs, router: contractRouter(t)}
+	a := app.New(db, app.Config{
+		JWTSecret: Secret, SignupOpen: !o.SignupClosed, AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: time.Hour,
+		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: 5 * time.Second, DefaultRegion: "US",
+		RateLimit: o.RateLimit, RateBurst: o.RateBurst, RequestTimeout: 30 * time.Second, Now: o.Now,
+	}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
+	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, router: contractRouter(t)}
 }
 
 func contractRouter(t *testing.T) routers.Router {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rapportcrm/rapport/api/apitest"
-	"github.com/rapportcrm/rapport/pkg/loyalty"
 )
 
 type clock struct {
@@ -87,7 +86,7 @@ func TestTimeDrivenDowngrade(t *testing.T) {
 	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor", "tier_window_months": 1,
 		"tiers": []any{map[string]any{"name": "Silver", "qualifying_points": 100, "multiplier": "1"}}}, 200)
 	env.Expect(t, s.Access, "POST", "/v1/customers/"+c+"/loyalty/transactions", map[string]any{"type": "earn", "points": 150, "reason": "x"}, 201)
-	svc := loyalty.NewService(env.DB.LoyaltyStore(), clk.now)
+	svc := env.App.Loyalty
 	if n, err := svc.RetierDue(context.Background()); err != nil || n != 0 {
 		t.Fatalf("nothing left the window yet: %d %v", n, err)
 	}

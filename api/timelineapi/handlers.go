@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
@@ -29,7 +30,7 @@ import (
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/timeline [get]
 func (h handlers) timeline(c echo.Context) error {
-	id, err := web.PathID(c, timeline.ErrCustomerNotFound)
+	id, err := web.PathID(c, customer.ErrNotFound)
 	if err != nil {
 		return err
 	}

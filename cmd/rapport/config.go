@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"reflect"
 	"strings"
 	"time"
 
@@ -33,11 +35,13 @@ type config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }
 
+const envPrefix = "RAPPORT_"
+
 // loadConfig reads and checks the environment; an error names the offending variable.
 func loadConfig() (config, error) {
-	cfg, err := env.ParseAsWithOptions[config](env.Options{Prefix: "RAPPORT_"})
+	cfg, err := env.ParseAsWithOptions[config](env.Options{Prefix: envPrefix})
 	if err != nil {
-		return config{}, err
+		return config{}, nameVariables(err)
 	}
 	var errs []error
 	bad := func(name, format string, args ...any) {
@@ -81,4 +85,51 @@ func randomSecret() string {
 	b := make([]byte, 48)
 	_, _ = rand.Read(b)
 	return base64.RawStdEncoding.EncodeToString(b)
+}
+
+// kinds say what a setting of each type must be.
+var kinds = map[string]string{"int": "a whole number", "float64": "a number", "time.Duration": "a duration such as 15m or 1h30m",
+	"bool": "true or false", "[]string": "a comma-separated list"}
+
+// nameVariables rewrites the parse errors of env, which name Go fields, to name the variables.
+func nameVariables(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	errs := make([]error, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeFor[config]().FieldByName(pe.Name); ok {
+				name := envPrefix + strings.Split(f.Tag.Get("env"), ",")[0]
+				e = fmt.Errorf("%s: must be %s, not %q", name, kinds[pe.Type.String()], os.Getenv(name))
+			}
+		}
+		errs = append(errs, e)
+	}
+	return errors.Join(errs...)
+}
+
+// usage lists the commands and every setting with its default.
+func usage() string {
+	var b strings.Builder
+	b.WriteString(`Rapport, a headless CRM API.
+
+Usage: rapport [command]
+
+Commands:
+  serve        migrate the database, then serve the API (the default)
+  migrate      apply pending migrations and exit
+  status       list the migrations and whether each is applied
+  healthcheck  exit 0 when the server on RAPPORT_ADDR answers /healthz
+  help         print this
+
+Settings (environment variables; README.md says what each means):
+`)
+	params, _ := env.GetFieldParamsWithOptions(&config{}, env.Options{Prefix: envPrefix})
+	for _, p := range params {
+		fmt.Fprintf(&b, "  %-28s default %q\n", p.Key, p.DefaultValue)
+	}
+	return b.String()
 }

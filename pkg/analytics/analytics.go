@@ -104,16 +104,22 @@ type Customers interface {
 	SetStageOrStatus(ctx context.Context, actor event.Actor, id uuid.UUID, stage, status string) error
 }
 
+// Jobs runs the analyses in the background.
+type Jobs interface {
+	Handle(typ string, h job.Handler)
+	Enqueue(ctx context.Context, orgID uuid.UUID, by *uuid.UUID, typ string, params any) (job.Job, error)
+}
+
 // Service runs and reads the analyses.
 type Service struct {
 	store     Store
-	jobs      *job.Runner
+	jobs      Jobs
 	customers Customers
 	now       func() time.Time
 }
 
 // NewService returns the service and registers its job handlers with jobs.
-func NewService(store Store, jobs *job.Runner, customers Customers, now func() time.Time) *Service {
+func NewService(store Store, jobs Jobs, customers Customers, now func() time.Time) *Service {
 	s := &Service{store: store, jobs: jobs, customers: customers, now: now}
 	jobs.Handle(JobSegmentation, s.runSegmentation)
 	jobs.Handle(JobCLV, s.runCLV)

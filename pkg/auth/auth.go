@@ -199,8 +199,6 @@ var (
 // Store is what the auth service needs from storage.
 type Store interface {
 	event.Recorder
-	Tx(ctx context.Context, fn func(Store) error) error
-
 	CreateOrganization(ctx context.Context, org Organization) error
 	Organization(ctx context.Context, id uuid.UUID) (Organization, error)
 
@@ -222,6 +220,12 @@ type Store interface {
 	APIKeys(ctx context.Context, orgID uuid.UUID, p page.Request) (page.Result[APIKey], error)
 	RevokeAPIKey(ctx context.Context, orgID, id uuid.UUID, at time.Time) error
 	TouchAPIKey(ctx context.Context, id uuid.UUID, at time.Time) error
+}
+
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // RevokeBy selects which refresh tokens RevokeRefreshTokens revokes.

@@ -36,6 +36,7 @@ type Config struct {
 // Service signs callers up and in, and manages users and API keys.
 type Service struct {
 	store     Store
+	tx        Transactor
 	cfg       Config
 	byAccount *ratelimit.Limiter
 	byIP      *ratelimit.Limiter
@@ -45,7 +46,7 @@ type Service struct {
 }
 
 // NewService returns the auth service.
-func NewService(store Store, cfg Config) *Service {
+func NewService(store Store, tx Transactor, cfg Config) *Service {
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = bcrypt.DefaultCost
 	}
@@ -53,6 +54,7 @@ func NewService(store Store, cfg Config) *Service {
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("timing-equaliser"), cfg.BcryptCost)
 	return &Service{
 		store:     store,
+		tx:        tx,
 		cfg:       cfg,
 		byAccount: ratelimit.New(perSecond, cfg.LoginAttempts),
 		byIP:      ratelimit.New(perSecond, cfg.LoginAttempts*5),
@@ -103,25 +105,25 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tokens, error) {
 		Role: RoleOwner, Active: true, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
 	var tokens Tokens
-	err = s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.CreateOrganization(ctx, org); err != nil {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateOrganization(ctx, org); err != nil {
 			return err
 		}
-		if err := tx.CreateUser(ctx, owner); err != nil {
+		if err := s.store.CreateUser(ctx, owner); err != nil {
 			return err
 		}
 		actor := event.Actor{OrgID: org.ID, Kind: event.ActorUser, ID: owner.ID}
 		ev := event.New(actor, "organization.created", "organization", org.ID)
 		ev.Data = map[string]any{"name": org.Name}
-		if err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := s.store.RecordEvent(ctx, ev); err != nil {
 			return err
 		}
 		ev = event.New(actor, "user.created", "user", owner.ID)
 		ev.Changes = event.Diff(nil, owner.snapshot())
-		if err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := s.store.RecordEvent(ctx, ev); err != nil {
 			return err
 		}
-		tokens, err = s.issue(ctx, tx, owner, uuid.Must(uuid.NewV7()), now)
+		tokens, err = s.issue(ctx, owner, uuid.Must(uuid.NewV7()), now)
 		return err
 	})
 	if err != nil {
@@ -152,11 +154,11 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens
 		s.byIP.Take(ip)
 		return Tokens{}, ErrInvalidCredentials
 	}
-	return s.issue(ctx, s.store, u, uuid.Must(uuid.NewV7()), event.Now())
+	return s.issue(ctx, u, uuid.Must(uuid.NewV7()), event.Now())
 }
 
 // issue signs an access token and stores a new refresh token of the given family.
-func (s *Service) issue(ctx context.Context, store Store, u User, family uuid.UUID, now time.Time) (Tokens, error) {
+func (s *Service) issue(ctx context.Context, u User, family uuid.UUID, now time.Time) (Tokens, error) {
 	access, err := s.cfg.Tokens.signAccess(u, now)
 	if err != nil {
 		return Tokens{}, fmt.Errorf("sign access token: %w", err)
@@ -166,7 +168,7 @@ func (s *Service) issue(ctx context.Context, store Store, u User, family uuid.UU
 		ID: uuid.Must(uuid.NewV7()), OrgID: u.OrgID, UserID: u.ID, FamilyID: family, Hash: hashToken(refresh),
 		ExpiresAt: now.Add(s.cfg.Tokens.RefreshTTL), CreatedAt: now,
 	}
-	if err := store.CreateRefreshToken(ctx, rt); err != nil {
+	if err := s.store.CreateRefreshToken(ctx, rt); err != nil {
 		return Tokens{}, err
 	}
 	return Tokens{AccessToken: access, RefreshToken: refresh, ExpiresIn: s.cfg.Tokens.AccessTTL}, nil
@@ -179,12 +181,12 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 	var tokens Tokens
 	var reused bool
 	var family uuid.UUID
-	err := s.store.Tx(ctx, func(tx Store) error {
-		rt, u, err := s.liveRefreshToken(ctx, tx, refresh, now)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		rt, u, err := s.liveRefreshToken(ctx, refresh, now)
 		if err != nil {
 			return err
 		}
-		marked, err := tx.MarkRefreshTokenUsed(ctx, rt.ID, now)
+		marked, err := s.store.MarkRefreshTokenUsed(ctx, rt.ID, now)
 		if err != nil {
 			return err
 		}
@@ -192,7 +194,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 			reused, family = true, rt.FamilyID
 			return ErrInvalidToken
 		}
-		tokens, err = s.issue(ctx, tx, u, rt.FamilyID, now)
+		tokens, err = s.issue(ctx, u, rt.FamilyID, now)
 		return err
 	})
 	if reused {
@@ -209,15 +211,15 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 
 // liveRefreshToken finds an unrevoked, unexpired refresh token of an active user. A token that was
 // already used is returned too: the caller decides that reuse revokes the family.
-func (s *Service) liveRefreshToken(ctx context.Context, store Store, refresh string, now time.Time) (RefreshToken, User, error) {
-	rt, err := store.RefreshTokenByHash(ctx, hashToken(refresh))
+func (s *Service) liveRefreshToken(ctx context.Context, refresh string, now time.Time) (RefreshToken, User, error) {
+	rt, err := s.store.RefreshTokenByHash(ctx, hashToken(refresh))
 	if err != nil {
 		return RefreshToken{}, User{}, err
 	}
 	if rt.RevokedAt != nil || now.After(rt.ExpiresAt) {
 		return RefreshToken{}, User{}, ErrInvalidToken
 	}
-	u, err := store.User(ctx, rt.OrgID, rt.UserID)
+	u, err := s.store.User(ctx, rt.OrgID, rt.UserID)
 	if errors.Is(err, ErrUserNotFound) || (err == nil && !u.Active) {
 		return RefreshToken{}, User{}, ErrInvalidToken
 	}
@@ -351,13 +353,13 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 		ID: uuid.Must(uuid.NewV7()), OrgID: p.OrgID, Email: NormalizeEmail(in.Email), Name: strings.TrimSpace(in.Name),
 		Role: in.Role, Active: true, PasswordHash: hash, CreatedAt: now, UpdatedAt: now,
 	}
-	err = s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.CreateUser(ctx, u); err != nil {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateUser(ctx, u); err != nil {
 			return err
 		}
 		ev := event.New(p.Actor(), "user.created", "user", u.ID)
 		ev.Changes = event.Diff(nil, u.snapshot())
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("create user: %w", err)
@@ -375,8 +377,8 @@ type UserChanges struct {
 // UpdateUser changes a user's name, role or active flag. Deactivating a user ends their sessions.
 func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, ch UserChanges) (User, error) {
 	var updated User
-	err := s.store.Tx(ctx, func(tx Store) error {
-		u, err := tx.User(ctx, p.OrgID, id)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		u, err := s.store.User(ctx, p.OrgID, id)
 		if err != nil {
 			return err
 		}
@@ -407,23 +409,23 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, ch 
 			return nil
 		}
 		u.UpdatedAt = event.Now()
-		if err := tx.UpdateUser(ctx, u); err != nil {
+		if err := s.store.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		if n, err := tx.CountActiveOwners(ctx, p.OrgID); err != nil {
+		if n, err := s.store.CountActiveOwners(ctx, p.OrgID); err != nil {
 			return err
 		} else if n == 0 {
 			return ErrLastOwner
 		}
 		if !u.Active {
-			if err := tx.RevokeRefreshTokens(ctx, RevokeUser, u.ID, u.UpdatedAt); err != nil {
+			if err := s.store.RevokeRefreshTokens(ctx, RevokeUser, u.ID, u.UpdatedAt); err != nil {
 				return err
 			}
 		}
 		ev := event.New(p.Actor(), "user.updated", "user", u.ID)
 		ev.Changes = changes
 		updated = u
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	s.users.forget(id)
 	if err != nil {
@@ -463,13 +465,13 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, in NewAPIKey) (
 		ID: uuid.Must(uuid.NewV7()), OrgID: p.OrgID, Name: strings.TrimSpace(in.Name), Prefix: prefix,
 		Hash: hashToken(secret), Scopes: slices.Compact(in.Scopes), CreatedBy: p.ID(), CreatedAt: now, ExpiresAt: in.ExpiresAt,
 	}
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.CreateAPIKey(ctx, k); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.CreateAPIKey(ctx, k); err != nil {
 			return err
 		}
 		ev := event.New(p.Actor(), "api_key.created", "api_key", k.ID)
 		ev.Data = map[string]any{"name": k.Name, "prefix": k.Prefix, "scopes": k.Scopes}
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return APIKey{}, "", fmt.Errorf("create api key: %w", err)
@@ -485,10 +487,10 @@ func (s *Service) APIKeys(ctx context.Context, p Principal, req page.Request) (p
 // RevokeAPIKey stops a key from working.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID) error {
 	defer s.keys.clear() // cached by prefix; revocations are rare
-	return s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.RevokeAPIKey(ctx, p.OrgID, id, event.Now()); err != nil {
+	return s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.RevokeAPIKey(ctx, p.OrgID, id, event.Now()); err != nil {
 			return err
 		}
-		return tx.RecordEvent(ctx, event.New(p.Actor(), "api_key.revoked", "api_key", id))
+		return s.store.RecordEvent(ctx, event.New(p.Actor(), "api_key.revoked", "api_key", id))
 	})
 }

@@ -67,7 +67,6 @@ type Filter struct {
 // Errors.
 var (
 	ErrNotFound        = apperr.New(apperr.KindNotFound, "contact not found")
-	ErrCustomerMissing = apperr.New(apperr.KindNotFound, "customer not found")
 	ErrExternalRef     = apperr.New(apperr.KindConflict, "a contact with this external_ref already exists")
 	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the contact has changed since the version given in If-Match")
 	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the contact at the same moment; retry")
@@ -76,20 +75,22 @@ var (
 // Store is what the contact service needs from storage.
 type Store interface {
 	event.Recorder
-	Tx(ctx context.Context, fn func(Store) error) error
-
 	Insert(ctx context.Context, c Contact) error
 	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Contact, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Contact, error)
 	ByExternalRef(ctx context.Context, orgID uuid.UUID, ref string) (Contact, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Contact], error)
-	// CustomerExists tells whether a live customer of the organization has the id.
-	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	// RefreshCustomer recomputes a customer's last_contacted_at and contact_count from its contacts.
 	RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID) error
 	// ChannelCounts counts a customer's contacts per channel.
 	ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID) (map[string]int, error)
+}
+
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Users tells whether a user belongs to an organization; it checks agents.
@@ -97,14 +98,24 @@ type Users interface {
 	ActiveUserExists(ctx context.Context, orgID, userID uuid.UUID) (bool, error)
 }
 
+// Customers checks the customer a contact names.
+type Customers interface {
+	// CheckLive answers a not-found error unless the customer is live in the organization.
+	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
+}
+
 // Service records the contact history and keeps the customer's contact figures right.
 type Service struct {
-	store Store
-	users Users
+	store     Store
+	tx        Transactor
+	customers Customers
+	users     Users
 }
 
 // NewService returns the contact service.
-func NewService(store Store, users Users) *Service { return &Service{store: store, users: users} }
+func NewService(store Store, tx Transactor, customers Customers, users Users) *Service {
+	return &Service{store: store, tx: tx, customers: customers, users: users}
+}
 
 // Get returns a contact.
 func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Contact, error) {
@@ -114,10 +125,8 @@ func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Contact, error)
 // List returns a page of contacts. With a customer in the filter, that customer must exist.
 func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Contact], error) {
 	if f.CustomerID != nil {
-		if ok, err := s.store.CustomerExists(ctx, orgID, *f.CustomerID); err != nil {
+		if err := s.customers.CheckLive(ctx, orgID, *f.CustomerID); err != nil {
 			return page.Result[Contact]{}, err
-		} else if !ok {
-			return page.Result[Contact]{}, ErrCustomerMissing
 		}
 	}
 	return s.store.List(ctx, orgID, f, p)
@@ -129,7 +138,7 @@ func (s *Service) ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID
 }
 
 // check normalizes c and reports every field that breaks a rule; st is the transaction it runs in.
-func (s *Service) check(ctx context.Context, st Store, c *Contact, prev *Contact, now time.Time) error {
+func (s *Service) check(ctx context.Context, c *Contact, prev *Contact, now time.Time) error {
 	var bad apperr.Fields
 	c.Subject, c.Notes, c.ExternalRef = strings.TrimSpace(c.Subject), strings.TrimSpace(c.Notes), strings.TrimSpace(c.ExternalRef)
 	for field, v := range map[string]struct {
@@ -164,21 +173,21 @@ func (s *Service) check(ctx context.Context, st Store, c *Contact, prev *Contact
 		}
 	}
 	if prev == nil || prev.CustomerID != c.CustomerID {
-		if ok, err := st.CustomerExists(ctx, c.OrgID, c.CustomerID); err != nil {
-			return err
-		} else if !ok {
+		if err := s.customers.CheckLive(ctx, c.OrgID, c.CustomerID); apperr.KindOf(err) == apperr.KindNotFound {
 			bad.Add("customer_id", "must be a customer of your organization that is not deleted")
+		} else if err != nil {
+			return err
 		}
 	}
 	return bad.Err()
 }
 
 // ensureUnique answers a conflict naming the contact that holds c's external_ref.
-func (s *Service) ensureUnique(ctx context.Context, tx Store, c Contact) error {
+func (s *Service) ensureUnique(ctx context.Context, c Contact) error {
 	if c.ExternalRef == "" {
 		return nil
 	}
-	other, err := tx.ByExternalRef(ctx, c.OrgID, c.ExternalRef)
+	other, err := s.store.ByExternalRef(ctx, c.OrgID, c.ExternalRef)
 	if err == nil && other.ID != c.ID {
 		return ErrExternalRef.With("existing_id", other.ID.String())
 	}
@@ -198,22 +207,22 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, c Contact) (Con
 	if c.AgentID == nil && actor.Kind == event.ActorUser {
 		c.AgentID = &actor.ID
 	}
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := s.check(ctx, tx, &c, nil, now); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.check(ctx, &c, nil, now); err != nil {
 			return err
 		}
-		if err := s.ensureUnique(ctx, tx, c); err != nil {
+		if err := s.ensureUnique(ctx, c); err != nil {
 			return err
 		}
-		if err := tx.Insert(ctx, c); err != nil {
+		if err := s.store.Insert(ctx, c); err != nil {
 			return err
 		}
-		if err := tx.RefreshCustomer(ctx, c.OrgID, c.CustomerID); err != nil {
+		if err := s.store.RefreshCustomer(ctx, c.OrgID, c.CustomerID); err != nil {
 			return err
 		}
 		ev := s.event(actor, "contact.created", c)
 		ev.Changes = event.Diff(nil, c.snapshot())
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Contact{}, fmt.Errorf("create contact: %w", err)
@@ -224,10 +233,8 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, c Contact) (Con
 // CreateForCustomer records a contact with the customer a path names: a customer that does not
 // exist there is not found, where a customer_id in a body is an invalid field.
 func (s *Service) CreateForCustomer(ctx context.Context, actor event.Actor, customerID uuid.UUID, c Contact) (Contact, error) {
-	if ok, err := s.store.CustomerExists(ctx, actor.OrgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, actor.OrgID, customerID); err != nil {
 		return Contact{}, err
-	} else if !ok {
-		return Contact{}, ErrCustomerMissing
 	}
 	c.CustomerID = customerID
 	return s.Create(ctx, actor, c)
@@ -243,8 +250,8 @@ func (s *Service) event(actor event.Actor, typ string, c Contact) event.Event {
 // one's figures and timeline.
 func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, mutate func(Contact) (Contact, error)) (Contact, error) {
 	var updated Contact
-	err := s.store.Tx(ctx, func(tx Store) error {
-		cur, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
@@ -253,7 +260,7 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 			return err
 		}
 		next.ID, next.OrgID, next.CreatedAt, next.DeletedAt = cur.ID, cur.OrgID, cur.CreatedAt, nil
-		if err := s.check(ctx, tx, &next, &cur, event.Now()); err != nil {
+		if err := s.check(ctx, &next, &cur, event.Now()); err != nil {
 			return err
 		}
 		changes := event.Diff(cur.snapshot(), next.snapshot())
@@ -261,20 +268,20 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 			updated = cur
 			return nil
 		}
-		if err := s.ensureUnique(ctx, tx, next); err != nil {
+		if err := s.ensureUnique(ctx, next); err != nil {
 			return err
 		}
 		next.Version, next.UpdatedAt = cur.Version+1, event.Now()
-		if err := tx.Update(ctx, next, cur.Version); err != nil {
+		if err := s.store.Update(ctx, next, cur.Version); err != nil {
 			return err
 		}
-		if err := s.refresh(ctx, tx, cur, next); err != nil {
+		if err := s.refresh(ctx, cur, next); err != nil {
 			return err
 		}
 		ev := s.event(actor, "contact.updated", next)
 		ev.Changes = changes
 		updated = next
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Contact{}, fmt.Errorf("update contact: %w", err)
@@ -283,18 +290,18 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 }
 
 // refresh recomputes the figures of the customers a change touched.
-func (s *Service) refresh(ctx context.Context, tx Store, before, after Contact) error {
-	if err := tx.RefreshCustomer(ctx, after.OrgID, after.CustomerID); err != nil {
+func (s *Service) refresh(ctx context.Context, before, after Contact) error {
+	if err := s.store.RefreshCustomer(ctx, after.OrgID, after.CustomerID); err != nil {
 		return err
 	}
 	if before.CustomerID != after.CustomerID {
-		return tx.RefreshCustomer(ctx, before.OrgID, before.CustomerID)
+		return s.store.RefreshCustomer(ctx, before.OrgID, before.CustomerID)
 	}
 	return nil
 }
 
-func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64) (Contact, error) {
-	c, err := tx.Get(ctx, orgID, id)
+func (s *Service) current(ctx context.Context, orgID, id uuid.UUID, ifMatch *int64) (Contact, error) {
+	c, err := s.store.Get(ctx, orgID, id)
 	if err == nil && ifMatch != nil && c.Version != *ifMatch {
 		return Contact{}, ErrVersionConflict
 	}
@@ -303,21 +310,21 @@ func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64)
 
 // Delete removes a contact from the history (softly: the timeline keeps that it was deleted).
 func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64) error {
-	err := s.store.Tx(ctx, func(tx Store) error {
-		c, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
 		now := event.Now()
 		prev := c.Version
 		c.DeletedAt, c.Version, c.UpdatedAt = &now, c.Version+1, now
-		if err := tx.Update(ctx, c, prev); err != nil {
+		if err := s.store.Update(ctx, c, prev); err != nil {
 			return err
 		}
-		if err := tx.RefreshCustomer(ctx, c.OrgID, c.CustomerID); err != nil {
+		if err := s.store.RefreshCustomer(ctx, c.OrgID, c.CustomerID); err != nil {
 			return err
 		}
-		return tx.RecordEvent(ctx, s.event(actor, "contact.deleted", c))
+		return s.store.RecordEvent(ctx, s.event(actor, "contact.deleted", c))
 	})
 	if err != nil {
 		return fmt.Errorf("delete contact: %w", err)

@@ -159,7 +159,6 @@ var (
 // unless they say otherwise.
 type Store interface {
 	event.Recorder
-	Tx(ctx context.Context, fn func(Store) error) error
 
 	// Insert stores a new customer and the event of its creation, both or neither. It answers
 	// ErrDuplicate when the customer's email or external_id is taken.
@@ -176,9 +175,17 @@ type Store interface {
 	// Matching returns the live customers with any of the external ids or (lower-cased) emails.
 	Matching(ctx context.Context, orgID uuid.UUID, externalIDs, emails []string) ([]Customer, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Customer], error)
+	// Live answers which of the ids are live customers of the organization.
+	Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
 	// MoveRecords re-points every record of the duplicate (contact history, feedback, purchases)
 	// to the survivor.
 	MoveRecords(ctx context.Context, orgID, fromID, toID uuid.UUID) error
+}
+
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Users tells whether a user belongs to an organization; it checks owners.

@@ -22,18 +22,34 @@ const MaxBatch = 1000
 // Service applies the customer rules and records an event for every change.
 type Service struct {
 	store         Store
+	tx            Transactor
 	users         Users
 	defaultRegion string
 }
 
 // NewService returns the customer service. defaultRegion (ISO 3166-1) reads national phone numbers.
-func NewService(store Store, users Users, defaultRegion string) *Service {
-	return &Service{store: store, users: users, defaultRegion: defaultRegion}
+func NewService(store Store, tx Transactor, users Users, defaultRegion string) *Service {
+	return &Service{store: store, tx: tx, users: users, defaultRegion: defaultRegion}
 }
 
 // Get returns a live customer of the organization.
 func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error) {
 	return s.store.Get(ctx, orgID, id)
+}
+
+// CheckLive answers ErrNotFound unless the customer is live in the organization: the check of
+// every record that names a customer.
+func (s *Service) CheckLive(ctx context.Context, orgID, id uuid.UUID) error {
+	live, err := s.store.Live(ctx, orgID, []uuid.UUID{id})
+	if err == nil && !live[id] {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Live answers which of the ids are live customers of the organization.
+func (s *Service) Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	return s.store.Live(ctx, orgID, ids)
 }
 
 // List returns a page of the organization's live customers.
@@ -48,30 +64,30 @@ func New() Customer {
 
 // Create validates and stores a new customer.
 func (s *Service) Create(ctx context.Context, actor event.Actor, c Customer) (Customer, error) {
-	created, err := s.create(ctx, s.store, actor, c)
+	created, err := s.create(ctx, actor, c)
 	if err != nil {
 		return Customer{}, fmt.Errorf("create customer: %w", err)
 	}
 	return created, nil
 }
 
-func (s *Service) create(ctx context.Context, tx Store, actor event.Actor, c Customer) (Customer, error) {
-	c, ev, err := s.prepare(ctx, tx, actor, c)
+func (s *Service) create(ctx context.Context, actor event.Actor, c Customer) (Customer, error) {
+	c, ev, err := s.prepare(ctx, actor, c)
 	if err != nil {
 		return Customer{}, err
 	}
-	if err := tx.Insert(ctx, c, ev); err != nil {
-		return Customer{}, s.explainDuplicate(ctx, tx, c, err)
+	if err := s.store.Insert(ctx, c, ev); err != nil {
+		return Customer{}, s.explainDuplicate(ctx, c, err)
 	}
 	return c, nil
 }
 
 // prepare makes c a new customer, checked, with the event of its creation.
-func (s *Service) prepare(ctx context.Context, tx Store, actor event.Actor, c Customer) (Customer, event.Event, error) {
+func (s *Service) prepare(ctx context.Context, actor event.Actor, c Customer) (Customer, event.Event, error) {
 	now := event.Now()
 	c.ID, c.OrgID, c.Version, c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.MergedIntoID =
 		uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now, nil, nil
-	if err := s.check(ctx, tx, &c, nil, now); err != nil {
+	if err := s.check(ctx, &c, nil, now); err != nil {
 		return Customer{}, event.Event{}, err
 	}
 	ev := event.New(actor, "customer.created", "customer", c.ID)
@@ -81,7 +97,7 @@ func (s *Service) prepare(ctx context.Context, tx Store, actor event.Actor, c Cu
 
 // check normalizes c and checks its owner; prev is the stored customer when c replaces it.
 // Uniqueness is left to the caller: an insert learns of a duplicate from the database.
-func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Customer, now time.Time) error {
+func (s *Service) check(ctx context.Context, c *Customer, prev *Customer, now time.Time) error {
 	bad := normalize(c, s.defaultRegion)
 	if c.OwnerID != nil && (prev == nil || prev.OwnerID == nil || *prev.OwnerID != *c.OwnerID) {
 		ok, err := s.users.ActiveUserExists(ctx, c.OrgID, *c.OwnerID)
@@ -95,7 +111,7 @@ func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Custom
 	if r := c.ReferredByID; r != nil && (prev == nil || prev.ReferredByID == nil || *prev.ReferredByID != *r) {
 		if *r == c.ID {
 			bad.Add("referred_by_id", "must be another customer")
-		} else if _, err := tx.Get(ctx, c.OrgID, *r); errors.Is(err, ErrNotFound) {
+		} else if _, err := s.store.Get(ctx, c.OrgID, *r); errors.Is(err, ErrNotFound) {
 			bad.Add("referred_by_id", "must be a customer of your organization")
 		} else if err != nil {
 			return err
@@ -117,16 +133,16 @@ func (s *Service) check(ctx context.Context, tx Store, c *Customer, prev *Custom
 
 // ensureUnique answers a conflict naming the existing customer when another live customer of
 // the organization has c's email or external_id.
-func (s *Service) ensureUnique(ctx context.Context, tx Store, c Customer) error {
+func (s *Service) ensureUnique(ctx context.Context, c Customer) error {
 	if c.ExternalID != "" {
-		if other, err := tx.ByExternalID(ctx, c.OrgID, c.ExternalID); err == nil && other.ID != c.ID {
+		if other, err := s.store.ByExternalID(ctx, c.OrgID, c.ExternalID); err == nil && other.ID != c.ID {
 			return ErrExternalIDTaken.With("existing_id", other.ID.String())
 		} else if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 	}
 	if c.Email != "" {
-		if other, err := tx.ByEmail(ctx, c.OrgID, c.Email); err == nil && other.ID != c.ID {
+		if other, err := s.store.ByEmail(ctx, c.OrgID, c.Email); err == nil && other.ID != c.ID {
 			return ErrEmailTaken.With("existing_id", other.ID.String())
 		} else if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
@@ -136,9 +152,9 @@ func (s *Service) ensureUnique(ctx context.Context, tx Store, c Customer) error 
 }
 
 // explainDuplicate turns a unique-key error into a conflict that names the existing customer.
-func (s *Service) explainDuplicate(ctx context.Context, tx Store, c Customer, err error) error {
+func (s *Service) explainDuplicate(ctx context.Context, c Customer, err error) error {
 	if errors.Is(err, ErrDuplicate) || errors.Is(err, ErrEmailTaken) || errors.Is(err, ErrExternalIDTaken) {
-		if uerr := s.ensureUnique(ctx, tx, c); uerr != nil {
+		if uerr := s.ensureUnique(ctx, c); uerr != nil {
 			return uerr
 		}
 	}
@@ -153,8 +169,8 @@ type Mutation func(Customer) (Customer, error)
 func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, mutate Mutation) (Customer, error) {
 	for attempt := 0; ; attempt++ {
 		var updated Customer
-		err := s.store.Tx(ctx, func(tx Store) error {
-			cur, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
+			cur, err := s.current(ctx, actor.OrgID, id, ifMatch)
 			if err != nil {
 				return err
 			}
@@ -162,7 +178,7 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 			if err != nil {
 				return err
 			}
-			updated, _, err = s.update(ctx, tx, actor, cur, next)
+			updated, _, err = s.update(ctx, actor, cur, next)
 			return err
 		})
 		if errors.Is(err, ErrConcurrentWrite) && attempt < 3 {
@@ -176,8 +192,8 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 }
 
 // current reads a live customer and checks it against If-Match, when given.
-func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64) (Customer, error) {
-	c, err := tx.Get(ctx, orgID, id)
+func (s *Service) current(ctx context.Context, orgID, id uuid.UUID, ifMatch *int64) (Customer, error) {
+	c, err := s.store.Get(ctx, orgID, id)
 	if err == nil && ifMatch != nil && c.Version != *ifMatch {
 		return Customer{}, ErrVersionConflict
 	}
@@ -185,33 +201,33 @@ func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64)
 }
 
 // update writes next over cur when anything changed and reports whether it did.
-func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, next Customer) (Customer, bool, error) {
+func (s *Service) update(ctx context.Context, actor event.Actor, cur, next Customer) (Customer, bool, error) {
 	now := event.Now()
 	next.ID, next.OrgID, next.CreatedAt, next.DeletedAt, next.MergedIntoID = cur.ID, cur.OrgID, cur.CreatedAt, cur.DeletedAt, cur.MergedIntoID
-	if err := s.check(ctx, tx, &next, &cur, now); err != nil {
+	if err := s.check(ctx, &next, &cur, now); err != nil {
 		return Customer{}, false, err
 	}
 	changes := event.Diff(cur.snapshot(), next.snapshot())
 	if len(changes) == 0 {
 		return cur, false, nil
 	}
-	if err := s.ensureUnique(ctx, tx, next); err != nil {
+	if err := s.ensureUnique(ctx, next); err != nil {
 		return Customer{}, false, err
 	}
 	next.Version, next.UpdatedAt = cur.Version+1, now
-	if err := tx.Update(ctx, next, cur.Version); err != nil {
-		return Customer{}, false, s.explainDuplicate(ctx, tx, next, err)
+	if err := s.store.Update(ctx, next, cur.Version); err != nil {
+		return Customer{}, false, s.explainDuplicate(ctx, next, err)
 	}
 	ev := event.New(actor, "customer.updated", "customer", next.ID)
 	ev.Changes = changes
-	if err := tx.RecordEvent(ctx, ev); err != nil {
+	if err := s.store.RecordEvent(ctx, ev); err != nil {
 		return Customer{}, false, err
 	}
 	for field, typ := range map[string]string{"lifecycle_stage": "customer.lifecycle_stage_changed", "status": "customer.status_changed"} {
 		if ch, ok := changes[field]; ok {
 			ev := event.New(actor, typ, "customer", next.ID)
 			ev.Data = map[string]any{"from": ch.Old, "to": ch.New}
-			if err := tx.RecordEvent(ctx, ev); err != nil {
+			if err := s.store.RecordEvent(ctx, ev); err != nil {
 				return Customer{}, false, err
 			}
 		}
@@ -221,12 +237,12 @@ func (s *Service) update(ctx context.Context, tx Store, actor event.Actor, cur, 
 
 // Delete soft-deletes a live customer: it leaves lists and answers not found until restored.
 func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64) error {
-	err := s.store.Tx(ctx, func(tx Store) error {
-		c, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
-		return s.softDelete(ctx, tx, actor, c, nil)
+		return s.softDelete(ctx, actor, c, nil)
 	})
 	if err != nil {
 		return fmt.Errorf("delete customer: %w", err)
@@ -234,43 +250,43 @@ func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, i
 	return nil
 }
 
-func (s *Service) softDelete(ctx context.Context, tx Store, actor event.Actor, c Customer, mergedInto *uuid.UUID) error {
+func (s *Service) softDelete(ctx context.Context, actor event.Actor, c Customer, mergedInto *uuid.UUID) error {
 	now := event.Now()
 	prev := c.Version
 	c.DeletedAt, c.MergedIntoID, c.Version, c.UpdatedAt = &now, mergedInto, c.Version+1, now
-	if err := tx.Update(ctx, c, prev); err != nil {
+	if err := s.store.Update(ctx, c, prev); err != nil {
 		return err
 	}
 	ev := event.New(actor, "customer.deleted", "customer", c.ID)
 	if mergedInto != nil {
 		ev.Data = map[string]any{"merged_into_id": mergedInto.String()}
 	}
-	return tx.RecordEvent(ctx, ev)
+	return s.store.RecordEvent(ctx, ev)
 }
 
 // Restore brings back a soft-deleted customer, unless its email or external_id is now taken.
 func (s *Service) Restore(ctx context.Context, actor event.Actor, id uuid.UUID) (Customer, error) {
 	var restored Customer
-	err := s.store.Tx(ctx, func(tx Store) error {
-		c, err := tx.GetDeleted(ctx, actor.OrgID, id)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		c, err := s.store.GetDeleted(ctx, actor.OrgID, id)
 		if errors.Is(err, ErrNotFound) {
-			if _, lerr := tx.Get(ctx, actor.OrgID, id); lerr == nil {
+			if _, lerr := s.store.Get(ctx, actor.OrgID, id); lerr == nil {
 				return ErrNotDeleted
 			}
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.ensureUnique(ctx, tx, c); err != nil {
+		if err := s.ensureUnique(ctx, c); err != nil {
 			return err
 		}
 		prev := c.Version
 		c.DeletedAt, c.MergedIntoID, c.Version, c.UpdatedAt = nil, nil, c.Version+1, event.Now()
-		if err := tx.Update(ctx, c, prev); err != nil {
-			return s.explainDuplicate(ctx, tx, c, err)
+		if err := s.store.Update(ctx, c, prev); err != nil {
+			return s.explainDuplicate(ctx, c, err)
 		}
 		restored = c
-		return tx.RecordEvent(ctx, event.New(actor, "customer.restored", "customer", c.ID))
+		return s.store.RecordEvent(ctx, event.New(actor, "customer.restored", "customer", c.ID))
 	})
 	if err != nil {
 		return Customer{}, fmt.Errorf("restore customer: %w", err)
@@ -289,12 +305,12 @@ func (s *Service) Merge(ctx context.Context, actor event.Actor, survivorID, dupl
 		return Customer{}, ErrMergeSelf
 	}
 	var merged Customer
-	err := s.store.Tx(ctx, func(tx Store) error {
-		survivor, err := tx.Get(ctx, actor.OrgID, survivorID)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		survivor, err := s.store.Get(ctx, actor.OrgID, survivorID)
 		if err != nil {
 			return err
 		}
-		dup, err := tx.Get(ctx, actor.OrgID, duplicateID)
+		dup, err := s.store.Get(ctx, actor.OrgID, duplicateID)
 		if errors.Is(err, ErrNotFound) {
 			return apperr.Invalid(apperr.FieldError{Field: "duplicate_id", Message: "no such customer in your organization"})
 		}
@@ -302,22 +318,22 @@ func (s *Service) Merge(ctx context.Context, actor event.Actor, survivorID, dupl
 			return err
 		}
 		// The duplicate goes first, so that its email and external_id are free for the survivor.
-		if err := s.softDelete(ctx, tx, actor, dup, &survivor.ID); err != nil {
+		if err := s.softDelete(ctx, actor, dup, &survivor.ID); err != nil {
 			return err
 		}
-		if err := tx.MoveRecords(ctx, actor.OrgID, dup.ID, survivor.ID); err != nil {
+		if err := s.store.MoveRecords(ctx, actor.OrgID, dup.ID, survivor.ID); err != nil {
 			return err
 		}
-		next, _, err := s.update(ctx, tx, actor, survivor, combine(survivor, dup))
+		next, _, err := s.update(ctx, actor, survivor, combine(survivor, dup))
 		if err != nil {
 			return err
 		}
 		ev := event.New(actor, "customer.merged", "customer", survivor.ID)
 		ev.Data = map[string]any{"duplicate_id": dup.ID.String()}
-		if err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := s.store.RecordEvent(ctx, ev); err != nil {
 			return err
 		}
-		merged, err = tx.Get(ctx, actor.OrgID, next.ID) // with the contact figures the move changed
+		merged, err = s.store.Get(ctx, actor.OrgID, next.ID) // with the contact figures the move changed
 		return err
 	})
 	if err != nil {
@@ -403,12 +419,12 @@ var ErrBatchFailed = apperr.New(apperr.KindInvalid, "the batch is atomic and som
 // multi-row statements; a matched customer is updated in a savepoint of its own.
 func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchItem, atomic bool) ([]BatchResult, error) {
 	results := make([]BatchResult, len(items))
-	err := s.store.Tx(ctx, func(tx Store) error {
-		index, err := s.batchIndex(ctx, tx, actor.OrgID, items)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		index, err := s.batchIndex(ctx, actor.OrgID, items)
 		if err != nil {
 			return err
 		}
-		b := &batch{svc: s, tx: tx, actor: actor, index: index, results: results}
+		b := &batch{svc: s, actor: actor, index: index, results: results}
 		for i, item := range items {
 			if err := b.item(ctx, i, item); err != nil {
 				return err
@@ -434,7 +450,6 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 // batch is one batch in progress: its results, and the new customers not yet inserted.
 type batch struct {
 	svc     *Service
-	tx      Store
 	actor   event.Actor
 	index   *batchIndex
 	results []BatchResult
@@ -465,7 +480,7 @@ func (b *batch) item(ctx context.Context, i int, item BatchItem) error {
 		return b.fail(i, err)
 	}
 	if existing == nil {
-		c, ev, err := b.svc.prepare(ctx, b.tx, b.actor, next)
+		c, ev, err := b.svc.prepare(ctx, b.actor, next)
 		if err != nil {
 			return b.fail(i, err)
 		}
@@ -479,8 +494,8 @@ func (b *batch) item(ctx context.Context, i int, item BatchItem) error {
 	}
 	var c Customer
 	var changed bool
-	err = b.tx.Tx(ctx, func(tx Store) error { // a savepoint: a failed update leaves the transaction usable
-		c, changed, err = b.svc.update(ctx, tx, b.actor, *existing, next)
+	err = b.svc.tx.InTx(ctx, func(ctx context.Context) error { // a savepoint: a failed update leaves the transaction usable
+		c, changed, err = b.svc.update(ctx, b.actor, *existing, next)
 		return err
 	})
 	if err != nil {
@@ -504,14 +519,14 @@ func (b *batch) flush(ctx context.Context) error {
 	for j, p := range b.pending {
 		customers[j], events[j] = p.customer, p.created
 	}
-	inserted, err := b.tx.InsertMany(ctx, customers, events)
+	inserted, err := b.svc.store.InsertMany(ctx, customers, events)
 	if err != nil {
 		return err
 	}
 	for _, p := range b.pending {
 		if !inserted[p.customer.ID] {
 			b.index.forget(p.customer)
-			if err := b.fail(p.item, b.svc.explainDuplicate(ctx, b.tx, p.customer, ErrDuplicate)); err != nil {
+			if err := b.fail(p.item, b.svc.explainDuplicate(ctx, p.customer, ErrDuplicate)); err != nil {
 				return err
 			}
 		}
@@ -526,7 +541,7 @@ type batchIndex struct {
 	byExternalID, byEmail map[string]Customer
 }
 
-func (s *Service) batchIndex(ctx context.Context, tx Store, orgID uuid.UUID, items []BatchItem) (*batchIndex, error) {
+func (s *Service) batchIndex(ctx context.Context, orgID uuid.UUID, items []BatchItem) (*batchIndex, error) {
 	var externalIDs, emails []string
 	for _, item := range items {
 		if item.ExternalID != "" {
@@ -537,7 +552,7 @@ func (s *Service) batchIndex(ctx context.Context, tx Store, orgID uuid.UUID, ite
 		}
 	}
 	ix := &batchIndex{byExternalID: map[string]Customer{}, byEmail: map[string]Customer{}}
-	found, err := tx.Matching(ctx, orgID, externalIDs, emails)
+	found, err := s.store.Matching(ctx, orgID, externalIDs, emails)
 	for _, c := range found {
 		ix.learn(c)
 	}

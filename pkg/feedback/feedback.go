@@ -143,24 +143,20 @@ var SortFields = []string{"created_at"}
 
 // Errors.
 var (
-	ErrNotFound         = apperr.New(apperr.KindNotFound, "feedback not found")
-	ErrCustomerNotFound = apperr.New(apperr.KindNotFound, "customer not found")
-	ErrVersionConflict  = apperr.New(apperr.KindPreconditionFailed, "the feedback has changed since the version given in If-Match")
-	ErrConcurrentWrite  = apperr.New(apperr.KindConflict, "another request changed the feedback at the same moment; retry")
-	ErrNotComplaint     = apperr.New(apperr.KindInvalid, "only complaints have a workflow; change a suggestion's status with PATCH")
+	ErrNotFound        = apperr.New(apperr.KindNotFound, "feedback not found")
+	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the feedback has changed since the version given in If-Match")
+	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the feedback at the same moment; retry")
+	ErrNotComplaint    = apperr.New(apperr.KindInvalid, "only complaints have a workflow; change a suggestion's status with PATCH")
 )
 
 // Store is what the feedback service needs from storage.
 type Store interface {
 	event.Recorder
-	Tx(ctx context.Context, fn func(Store) error) error
-
 	Insert(ctx context.Context, f Feedback) error
 	// Update writes f if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, f Feedback, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Feedback, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Feedback], error)
-	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	// ContactOf tells whether a live contact of the organization has the id and belongs to the customer.
 	ContactOf(ctx context.Context, orgID, contactID, customerID uuid.UUID) (bool, error)
 	// SLAs returns the organization's targets, defaults filled in.
@@ -168,6 +164,18 @@ type Store interface {
 	SetSLAs(ctx context.Context, orgID uuid.UUID, slas []SLA) error
 	Transitions(ctx context.Context, orgID, feedbackID uuid.UUID) ([]Transition, error)
 	StatsStore
+}
+
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Customers checks the customer a piece of feedback names.
+type Customers interface {
+	// CheckLive answers a not-found error unless the customer is live in the organization.
+	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
 }
 
 // Users tells whether a user belongs to an organization; it checks assignees.

@@ -16,14 +16,16 @@ import (
 
 // Service records feedback and runs the complaint workflow.
 type Service struct {
-	store Store
-	users Users
-	now   func() time.Time
+	store     Store
+	tx        Transactor
+	customers Customers
+	users     Users
+	now       func() time.Time
 }
 
 // NewService returns the feedback service; now is the clock (event.Now in production).
-func NewService(store Store, users Users, now func() time.Time) *Service {
-	return &Service{store: store, users: users, now: now}
+func NewService(store Store, tx Transactor, customers Customers, users Users, now func() time.Time) *Service {
+	return &Service{store: store, tx: tx, customers: customers, users: users, now: now}
 }
 
 // Get returns a piece of feedback.
@@ -34,26 +36,18 @@ func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Feedback, error
 // List returns a page of feedback; with a customer in the filter, that customer must exist.
 func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Feedback], error) {
 	if f.CustomerID != nil {
-		if err := s.customerExists(ctx, s.store, orgID, *f.CustomerID); err != nil {
+		if err := s.customers.CheckLive(ctx, orgID, *f.CustomerID); err != nil {
 			return page.Result[Feedback]{}, err
 		}
 	}
 	return s.store.List(ctx, orgID, f, p)
 }
 
-func (s *Service) customerExists(ctx context.Context, st Store, orgID, id uuid.UUID) error {
-	ok, err := st.CustomerExists(ctx, orgID, id)
-	if err == nil && !ok {
-		return ErrCustomerNotFound
-	}
-	return err
-}
-
 // Now is the service's clock, for callers that compute SLA states.
 func (s *Service) Now() time.Time { return s.now() }
 
 // check normalizes f and reports every field that breaks a rule of its kind.
-func (s *Service) check(ctx context.Context, st Store, f *Feedback, prev *Feedback) error {
+func (s *Service) check(ctx context.Context, f *Feedback, prev *Feedback) error {
 	var bad apperr.Fields
 	f.Comment, f.Subject, f.Description = strings.TrimSpace(f.Comment), strings.TrimSpace(f.Subject), strings.TrimSpace(f.Description)
 	f.Resolution, f.Response = strings.TrimSpace(f.Resolution), strings.TrimSpace(f.Response)
@@ -123,14 +117,14 @@ func (s *Service) check(ctx context.Context, st Store, f *Feedback, prev *Feedba
 		}
 	}
 	if prev == nil || prev.CustomerID != f.CustomerID {
-		if ok, err := st.CustomerExists(ctx, f.OrgID, f.CustomerID); err != nil {
-			return err
-		} else if !ok {
+		if err := s.customers.CheckLive(ctx, f.OrgID, f.CustomerID); apperr.KindOf(err) == apperr.KindNotFound {
 			bad.Add("customer_id", "must be a customer of your organization that is not deleted")
+		} else if err != nil {
+			return err
 		}
 	}
 	if f.ContactID != nil && (prev == nil || prev.ContactID == nil || *prev.ContactID != *f.ContactID || prev.CustomerID != f.CustomerID) {
-		if ok, err := st.ContactOf(ctx, f.OrgID, *f.ContactID, f.CustomerID); err != nil {
+		if ok, err := s.store.ContactOf(ctx, f.OrgID, *f.ContactID, f.CustomerID); err != nil {
 			return err
 		} else if !ok {
 			bad.Add("contact_id", "must be a contact with the same customer")
@@ -163,21 +157,21 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, f Feedback) (Fe
 	now := s.now()
 	f.ID, f.OrgID, f.Version, f.CreatedAt, f.UpdatedAt, f.DeletedAt = uuid.Must(uuid.NewV7()), actor.OrgID, 1, now, now, nil
 	f.FirstResponseAt, f.ResolvedAt = nil, nil
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := s.check(ctx, tx, &f, nil); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.check(ctx, &f, nil); err != nil {
 			return err
 		}
-		slas, err := tx.SLAs(ctx, f.OrgID)
+		slas, err := s.store.SLAs(ctx, f.OrgID)
 		if err != nil {
 			return err
 		}
 		setDue(&f, slas)
-		if err := tx.Insert(ctx, f); err != nil {
+		if err := s.store.Insert(ctx, f); err != nil {
 			return err
 		}
 		ev := s.event(actor, "feedback.created", f)
 		ev.Changes = event.Diff(nil, f.snapshot())
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Feedback{}, fmt.Errorf("create feedback: %w", err)
@@ -187,15 +181,15 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, f Feedback) (Fe
 
 // CreateForCustomer records feedback from the customer a path names: a missing customer is not found.
 func (s *Service) CreateForCustomer(ctx context.Context, actor event.Actor, customerID uuid.UUID, f Feedback) (Feedback, error) {
-	if err := s.customerExists(ctx, s.store, actor.OrgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, actor.OrgID, customerID); err != nil {
 		return Feedback{}, err
 	}
 	f.CustomerID = customerID
 	return s.Create(ctx, actor, f)
 }
 
-func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64) (Feedback, error) {
-	f, err := tx.Get(ctx, orgID, id)
+func (s *Service) current(ctx context.Context, orgID, id uuid.UUID, ifMatch *int64) (Feedback, error) {
+	f, err := s.store.Get(ctx, orgID, id)
 	if err == nil && ifMatch != nil && f.Version != *ifMatch {
 		return Feedback{}, ErrVersionConflict
 	}
@@ -203,26 +197,26 @@ func current(ctx context.Context, tx Store, orgID, id uuid.UUID, ifMatch *int64)
 }
 
 // write stores next over cur with an event of the given type, unless nothing changed.
-func (s *Service) write(ctx context.Context, tx Store, actor event.Actor, typ string, cur, next Feedback, data map[string]any) (Feedback, error) {
+func (s *Service) write(ctx context.Context, actor event.Actor, typ string, cur, next Feedback, data map[string]any) (Feedback, error) {
 	changes := event.Diff(cur.snapshot(), next.snapshot())
 	if len(changes) == 0 {
 		return cur, nil
 	}
 	next.Version, next.UpdatedAt = cur.Version+1, s.now()
-	if err := tx.Update(ctx, next, cur.Version); err != nil {
+	if err := s.store.Update(ctx, next, cur.Version); err != nil {
 		return Feedback{}, err
 	}
 	ev := s.event(actor, typ, next)
 	ev.Changes, ev.Data = changes, data
-	return next, tx.RecordEvent(ctx, ev)
+	return next, s.store.RecordEvent(ctx, ev)
 }
 
 // Update applies a mutation. A complaint's status moves only through Transition; a new
 // priority moves its due times.
 func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, mutate func(Feedback) (Feedback, error)) (Feedback, error) {
 	var updated Feedback
-	err := s.store.Tx(ctx, func(tx Store) error {
-		cur, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
@@ -232,17 +226,17 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 		}
 		next.ID, next.OrgID, next.CreatedAt, next.DeletedAt = cur.ID, cur.OrgID, cur.CreatedAt, nil
 		next.FirstResponseAt, next.ResolvedAt = cur.FirstResponseAt, cur.ResolvedAt
-		if err := s.check(ctx, tx, &next, &cur); err != nil {
+		if err := s.check(ctx, &next, &cur); err != nil {
 			return err
 		}
 		if next.Priority != cur.Priority {
-			slas, err := tx.SLAs(ctx, next.OrgID)
+			slas, err := s.store.SLAs(ctx, next.OrgID)
 			if err != nil {
 				return err
 			}
 			setDue(&next, slas)
 		}
-		updated, err = s.write(ctx, tx, actor, "feedback.updated", cur, next, nil)
+		updated, err = s.write(ctx, actor, "feedback.updated", cur, next, nil)
 		return err
 	})
 	if err != nil {
@@ -253,18 +247,18 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 
 // Delete removes feedback (softly: its timeline entries stay).
 func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64) error {
-	err := s.store.Tx(ctx, func(tx Store) error {
-		f, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		f, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
 		now := s.now()
 		prev := f.Version
 		f.DeletedAt, f.Version, f.UpdatedAt = &now, f.Version+1, now
-		if err := tx.Update(ctx, f, prev); err != nil {
+		if err := s.store.Update(ctx, f, prev); err != nil {
 			return err
 		}
-		return tx.RecordEvent(ctx, s.event(actor, "feedback.deleted", f))
+		return s.store.RecordEvent(ctx, s.event(actor, "feedback.deleted", f))
 	})
 	if err != nil {
 		return fmt.Errorf("delete feedback: %w", err)
@@ -276,8 +270,8 @@ func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, i
 // response; resolved needs a resolution and sets resolved_at; reopened clears it.
 func (s *Service) Transition(ctx context.Context, actor event.Actor, id uuid.UUID, ifMatch *int64, to, note, resolution string) (Feedback, error) {
 	var moved Feedback
-	err := s.store.Tx(ctx, func(tx Store) error {
-		cur, err := current(ctx, tx, actor.OrgID, id, ifMatch)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		cur, err := s.current(ctx, actor.OrgID, id, ifMatch)
 		if err != nil {
 			return err
 		}
@@ -309,7 +303,7 @@ func (s *Service) Transition(ctx context.Context, actor event.Actor, id uuid.UUI
 		case "reopened":
 			next.ResolvedAt = nil
 		}
-		moved, err = s.write(ctx, tx, actor, "feedback.status_changed", cur, next,
+		moved, err = s.write(ctx, actor, "feedback.status_changed", cur, next,
 			map[string]any{"from": cur.Status, "to": to, "note": strings.TrimSpace(note)})
 		return err
 	})
@@ -364,13 +358,13 @@ func (s *Service) SetSLAs(ctx context.Context, actor event.Actor, slas []SLA) ([
 	for i, p := range Priorities {
 		all[i] = byPriority[p]
 	}
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.SetSLAs(ctx, actor.OrgID, all); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.store.SetSLAs(ctx, actor.OrgID, all); err != nil {
 			return err
 		}
 		ev := event.New(actor, "feedback_sla.updated", "organization", actor.OrgID)
 		ev.Data = map[string]any{"targets": slaData(all)}
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set SLAs: %w", err)

@@ -133,34 +133,40 @@ type Transaction struct {
 
 // Errors.
 var (
-	ErrCustomerNotFound = apperr.New(apperr.KindNotFound, "customer not found")
-	ErrNotFound         = apperr.New(apperr.KindNotFound, "loyalty transaction not found")
-	ErrInsufficient     = errors.New("the balance does not cover the points")
-	ErrAlreadyReversed  = apperr.New(apperr.KindConflict, "the transaction is reversed already")
-	ErrDuplicate        = errors.New("a transaction with this external_id exists")
+	ErrNotFound        = apperr.New(apperr.KindNotFound, "loyalty transaction not found")
+	ErrInsufficient    = errors.New("the balance does not cover the points")
+	ErrAlreadyReversed = apperr.New(apperr.KindConflict, "the transaction is reversed already")
+	ErrDuplicate       = errors.New("a transaction with this external_id exists")
 )
 
-// Store is what the loyalty service needs from storage.
-type Store interface {
+// ProgramStore keeps the organizations' programs.
+type ProgramStore interface {
 	event.Recorder
-	Tx(ctx context.Context, fn func(Store) error) error
-
+	// Program answers the organization's program, or DefaultProgram when it has none.
 	Program(ctx context.Context, orgID uuid.UUID) (Program, error)
 	SaveProgram(ctx context.Context, p Program) error
-	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
+	// TieredPrograms returns the programs that have tiers.
+	TieredPrograms(ctx context.Context) ([]Program, error)
+}
+
+// LedgerStore keeps the customers' accounts and the points ledger, whose lines that add points
+// are lots that expire.
+type LedgerStore interface {
+	event.Recorder
+	// RecordEvents appends events in multi-row statements.
+	RecordEvents(ctx context.Context, events []event.Event) error
 	Account(ctx context.Context, orgID, customerID uuid.UUID) (Account, error)
 	// Apply moves the balance by delta and the lifetime totals by earned and redeemed, creating
 	// the account if needed; a delta that would take the balance below zero changes nothing and
 	// answers ErrInsufficient. It returns the balance after.
 	Apply(ctx context.Context, orgID, customerID uuid.UUID, delta, earned, redeemed int64, at time.Time) (int64, error)
+	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
 	// Insert appends a transaction; ErrDuplicate for a taken external_id, ErrAlreadyReversed for
 	// a second reversal of the same transaction.
 	Insert(ctx context.Context, t Transaction) error
 	Transaction(ctx context.Context, orgID, id uuid.UUID) (Transaction, error)
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Transaction, error)
 	Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error)
-	// Join returns a context in which other calls run in this store's transaction.
-	Join(ctx context.Context) context.Context
 	// QualifyingPoints sums each customer's points earned since a time: earnings not reversed,
 	// less the points refunds took back. Customers without any are left out.
 	QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error)
@@ -170,8 +176,6 @@ type Store interface {
 	// AppendEarnings inserts earn lines and writes the accounts they moved (balance, lifetime
 	// earned, tier), which the caller holds locked.
 	AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []Transaction, accounts []Account) error
-	// RecordEvents appends events in multi-row statements.
-	RecordEvents(ctx context.Context, events []event.Event) error
 	// ConsumeLots takes points from a customer's lots, the lot prefer first, then those expiring
 	// soonest (never-expiring last), oldest first.
 	ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error
@@ -181,26 +185,40 @@ type Store interface {
 	ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error)
 	// OrgsWithExpiredLots lists the organizations that have points to expire by asOf.
 	OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error)
-	// TieredPrograms returns the programs that have tiers.
-	TieredPrograms(ctx context.Context) ([]Program, error)
 	// EarnedBetween lists the customers of an organization with earnings made in [from, to).
 	EarnedBetween(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]uuid.UUID, error)
-	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
-	RewardStore
 }
 
-// Service runs the program and the ledger.
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Customers checks the customer an account belongs to.
+type Customers interface {
+	// CheckLive answers a not-found error unless the customer is live in the organization.
+	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
+}
+
+// Service runs the program, the ledger and the rewards.
 type Service struct {
-	store Store
-	now   func() time.Time
+	programs  ProgramStore
+	ledger    LedgerStore
+	rewards   RewardStore
+	tx        Transactor
+	customers Customers
+	now       func() time.Time
 }
 
 // NewService returns the loyalty service; now is its clock (event.Now in production).
-func NewService(store Store, now func() time.Time) *Service { return &Service{store: store, now: now} }
+func NewService(programs ProgramStore, ledger LedgerStore, rewards RewardStore, tx Transactor, customers Customers, now func() time.Time) *Service {
+	return &Service{programs: programs, ledger: ledger, rewards: rewards, tx: tx, customers: customers, now: now}
+}
 
 // Program returns the organization's program.
 func (s *Service) Program(ctx context.Context, orgID uuid.UUID) (Program, error) {
-	return s.store.Program(ctx, orgID)
+	return s.programs.Program(ctx, orgID)
 }
 
 // SetProgram replaces the program; it applies to later transactions only.
@@ -245,13 +263,13 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 		return Program{}, err
 	}
 	p.OrgID, p.UpdatedAt = actor.OrgID, s.now()
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.SaveProgram(ctx, p); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.programs.SaveProgram(ctx, p); err != nil {
 			return err
 		}
 		ev := event.New(actor, "loyalty_program.updated", "organization", actor.OrgID)
 		ev.Data = map[string]any{"active": p.Active, "points_per_unit": p.PointsPerUnit.String(), "rounding": p.Rounding, "min_redemption": p.MinRedemption}
-		return tx.RecordEvent(ctx, ev)
+		return s.programs.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Program{}, fmt.Errorf("set loyalty program: %w", err)
@@ -259,25 +277,17 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 	return p, nil
 }
 
-func (s *Service) customer(ctx context.Context, st Store, orgID, customerID uuid.UUID) error {
-	ok, err := st.CustomerExists(ctx, orgID, customerID)
-	if err == nil && !ok {
-		return ErrCustomerNotFound
-	}
-	return err
-}
-
 // Standing returns a customer's account with the tier its qualifying points reach now.
 func (s *Service) Standing(ctx context.Context, orgID, customerID uuid.UUID) (Standing, error) {
-	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, orgID, customerID); err != nil {
 		return Standing{}, err
 	}
 	now := s.now()
-	standing, err := s.standing(ctx, s.store, orgID, customerID, now)
+	standing, err := s.standing(ctx, orgID, customerID, now)
 	if err != nil {
 		return Standing{}, err
 	}
-	expiring, err := s.store.ExpiringBy(ctx, orgID, customerID, []time.Time{now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90)})
+	expiring, err := s.ledger.ExpiringBy(ctx, orgID, customerID, []time.Time{now.AddDate(0, 0, 30), now.AddDate(0, 0, 60), now.AddDate(0, 0, 90)})
 	if err != nil {
 		return Standing{}, err
 	}
@@ -286,16 +296,16 @@ func (s *Service) Standing(ctx context.Context, orgID, customerID uuid.UUID) (St
 }
 
 // standing is the account with its tier as of now (without the expiring figures).
-func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid.UUID, now time.Time) (Standing, error) {
-	program, err := st.Program(ctx, orgID)
+func (s *Service) standing(ctx context.Context, orgID, customerID uuid.UUID, now time.Time) (Standing, error) {
+	program, err := s.programs.Program(ctx, orgID)
 	if err != nil {
 		return Standing{}, err
 	}
-	account, err := st.Account(ctx, orgID, customerID)
+	account, err := s.ledger.Account(ctx, orgID, customerID)
 	if err != nil {
 		return Standing{}, err
 	}
-	q, err := st.QualifyingPoints(ctx, orgID, []uuid.UUID{customerID}, program.windowStart(now))
+	q, err := s.ledger.QualifyingPoints(ctx, orgID, []uuid.UUID{customerID}, program.windowStart(now))
 	if err != nil {
 		return Standing{}, err
 	}
@@ -305,10 +315,10 @@ func (s *Service) standing(ctx context.Context, st Store, orgID, customerID uuid
 
 // Transactions lists a customer's ledger.
 func (s *Service) Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Transaction], error) {
-	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, orgID, customerID); err != nil {
 		return page.Result[Transaction]{}, err
 	}
-	return s.store.Transactions(ctx, orgID, customerID, p)
+	return s.ledger.Transactions(ctx, orgID, customerID, p)
 }
 
 // Entry is a transaction a client asks for. Points are positive for earn and redeem, signed for
@@ -354,12 +364,12 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 	}
 	var t Transaction
 	created := false
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := s.customer(ctx, tx, actor.OrgID, customerID); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.customers.CheckLive(ctx, actor.OrgID, customerID); err != nil {
 			return err
 		}
 		if e.ExternalID != "" {
-			if prior, err := tx.ByExternalID(ctx, actor.OrgID, e.ExternalID); err == nil {
+			if prior, err := s.ledger.ByExternalID(ctx, actor.OrgID, e.ExternalID); err == nil {
 				t = prior
 				return nil
 			} else if !errors.Is(err, ErrNotFound) {
@@ -369,7 +379,7 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		now := s.now()
 		t = Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, Type: e.Type, Points: e.Points,
 			Reason: e.Reason, ExternalID: e.ExternalID, ReversesID: e.ReversesID, Actor: actor, CreatedAt: now}
-		program, err := tx.Program(ctx, actor.OrgID)
+		program, err := s.programs.Program(ctx, actor.OrgID)
 		if err != nil {
 			return err
 		}
@@ -383,7 +393,7 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 			}
 			t.Points, redeemed = -e.Points, e.Points
 		case Reverse:
-			orig, err := tx.Transaction(ctx, actor.OrgID, *e.ReversesID)
+			orig, err := s.ledger.Transaction(ctx, actor.OrgID, *e.ReversesID)
 			if errors.Is(err, ErrNotFound) || (err == nil && orig.CustomerID != customerID) {
 				return apperr.Invalid(apperr.FieldError{Field: "reverses_id", Message: "must be a transaction of this customer"})
 			}
@@ -401,9 +411,9 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 				redeemed = orig.Points // orig.Points is negative: the redeemed total drops
 			}
 		}
-		balance, err := tx.Apply(ctx, actor.OrgID, customerID, t.Points, earned, redeemed, now)
+		balance, err := s.ledger.Apply(ctx, actor.OrgID, customerID, t.Points, earned, redeemed, now)
 		if errors.Is(err, ErrInsufficient) {
-			account, aerr := tx.Account(ctx, actor.OrgID, customerID)
+			account, aerr := s.ledger.Account(ctx, actor.OrgID, customerID)
 			if aerr != nil {
 				return aerr
 			}
@@ -417,23 +427,23 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		t.ID, t.CreatedAt, t.BalanceAfter = uuid.Must(uuid.NewV7()), s.now(), balance
 		if t.Points > 0 {
 			t.Remaining, t.ExpiresAt = t.Points, program.lotExpiry(t.CreatedAt)
-		} else if err := tx.ConsumeLots(ctx, actor.OrgID, customerID, -t.Points, t.ReversesID); err != nil {
+		} else if err := s.ledger.ConsumeLots(ctx, actor.OrgID, customerID, -t.Points, t.ReversesID); err != nil {
 			return err
 		}
-		if err := tx.Insert(ctx, t); err != nil {
+		if err := s.ledger.Insert(ctx, t); err != nil {
 			return err
 		}
-		if err := tx.RecordEvent(ctx, transactionEvent(t)); err != nil {
+		if err := s.ledger.RecordEvent(ctx, transactionEvent(t)); err != nil {
 			return err
 		}
 		created = true
 		if t.Type == Redeem {
 			return nil // redemptions leave qualifying points as they are
 		}
-		return s.retier(ctx, tx, actor, customerID, t.CreatedAt)
+		return s.retier(ctx, actor, customerID, t.CreatedAt)
 	})
 	if errors.Is(err, ErrDuplicate) { // a concurrent request recorded it first
-		prior, perr := s.store.ByExternalID(ctx, actor.OrgID, e.ExternalID)
+		prior, perr := s.ledger.ByExternalID(ctx, actor.OrgID, e.ExternalID)
 		return prior, false, perr
 	}
 	if err != nil {
@@ -459,9 +469,8 @@ func PointsFor(p Program, amount decimal.Decimal) int64 {
 // PurchaseEarning is the ledger key of what a purchase earned.
 func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchaseID.String() }
 
-// Earning is a purchase that may earn points. It is an alias of an unnamed struct type, so
-// that the purchase package can name the same type without importing this one.
-type Earning = struct {
+// Earning is a purchase that may earn points.
+type Earning struct {
 	CustomerID, PurchaseID uuid.UUID
 	Amount                 decimal.Decimal
 }
@@ -472,13 +481,13 @@ type Earning = struct {
 // the whole set at once: the accounts are created and locked (in customer order, so that
 // concurrent batches queue instead of deadlocking), the qualifying points read (when the program
 // has tiers), and the earn lines, accounts and events written in multi-row statements. Keyed by
-// the purchase, a purchase never earns twice. In a context joined to the purchases' transaction,
+// the purchase, a purchase never earns twice. Called inside the purchases' transaction (InTx),
 // it commits or rolls back with them.
 func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error {
 	if len(earnings) == 0 {
 		return nil
 	}
-	program, err := s.store.Program(ctx, actor.OrgID)
+	program, err := s.programs.Program(ctx, actor.OrgID)
 	if err != nil || !program.Active {
 		return err
 	}
@@ -489,13 +498,13 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	ids = slices.Compact(ids)
 	now := s.now()
-	accounts, err := s.store.LockAccounts(ctx, actor.OrgID, ids, now)
+	accounts, err := s.ledger.LockAccounts(ctx, actor.OrgID, ids, now)
 	if err != nil {
 		return err
 	}
 	qualifying := map[uuid.UUID]int64{}
 	if len(program.Tiers) > 0 {
-		if qualifying, err = s.store.QualifyingPoints(ctx, actor.OrgID, ids, program.windowStart(now)); err != nil {
+		if qualifying, err = s.ledger.QualifyingPoints(ctx, actor.OrgID, ids, program.windowStart(now)); err != nil {
 			return err
 		}
 	}
@@ -527,10 +536,10 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 			changed = append(changed, accounts[id])
 		}
 	}
-	if err := s.store.AppendEarnings(ctx, actor.OrgID, lines, changed); err != nil {
+	if err := s.ledger.AppendEarnings(ctx, actor.OrgID, lines, changed); err != nil {
 		return err
 	}
-	return s.store.RecordEvents(ctx, events)
+	return s.ledger.RecordEvents(ctx, events)
 }
 
 // TakeBackForRefund removes the points a refund undoes: of what the purchase earned, the share
@@ -538,7 +547,7 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 // to the whole. Points already spent cannot be taken back below a zero balance: the take-back
 // stops there, and its reason says by how much it fell short.
 func (s *Service) TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error {
-	earned, err := s.store.ByExternalID(ctx, actor.OrgID, PurchaseEarning(purchaseID))
+	earned, err := s.ledger.ByExternalID(ctx, actor.OrgID, PurchaseEarning(purchaseID))
 	if errors.Is(err, ErrNotFound) || amount.IsZero() {
 		return nil
 	}
@@ -552,7 +561,7 @@ func (s *Service) TakeBackForRefund(ctx context.Context, actor event.Actor, cust
 	if due <= 0 {
 		return nil
 	}
-	account, err := s.store.Account(ctx, actor.OrgID, customerID)
+	account, err := s.ledger.Account(ctx, actor.OrgID, customerID)
 	if err != nil {
 		return err
 	}
@@ -570,15 +579,15 @@ func (s *Service) TakeBackForRefund(ctx context.Context, actor event.Actor, cust
 
 // retier records a change of the customer's tier (an event on the timeline) after a transaction
 // moved their qualifying points.
-func (s *Service) retier(ctx context.Context, tx Store, actor event.Actor, customerID uuid.UUID, now time.Time) error {
-	st, err := s.standing(ctx, tx, actor.OrgID, customerID, now)
+func (s *Service) retier(ctx context.Context, actor event.Actor, customerID uuid.UUID, now time.Time) error {
+	st, err := s.standing(ctx, actor.OrgID, customerID, now)
 	if err != nil || st.Current.Name == st.Tier {
 		return err
 	}
-	if err := tx.SetTier(ctx, actor.OrgID, customerID, st.Current.Name); err != nil {
+	if err := s.ledger.SetTier(ctx, actor.OrgID, customerID, st.Current.Name); err != nil {
 		return err
 	}
-	return tx.RecordEvent(ctx, tierEvent(actor, customerID, st.Tier, st.Current.Name, st.QualifyingPoints))
+	return s.ledger.RecordEvent(ctx, tierEvent(actor, customerID, st.Tier, st.Current.Name, st.QualifyingPoints))
 }
 
 // transactionEvent is the timeline's record of a ledger line.
@@ -608,14 +617,14 @@ type Simulation struct {
 // Simulate tells what a purchase of amount (in the organization's currency) would earn the
 // customer now: the points with their tier's multiplier, and the tier they would reach.
 func (s *Service) Simulate(ctx context.Context, orgID, customerID uuid.UUID, amount decimal.Decimal) (Simulation, error) {
-	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, orgID, customerID); err != nil {
 		return Simulation{}, err
 	}
-	program, err := s.store.Program(ctx, orgID)
+	program, err := s.programs.Program(ctx, orgID)
 	if err != nil {
 		return Simulation{}, err
 	}
-	st, err := s.standing(ctx, s.store, orgID, customerID, s.now())
+	st, err := s.standing(ctx, orgID, customerID, s.now())
 	if err != nil {
 		return Simulation{}, err
 	}
@@ -642,8 +651,8 @@ func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time)
 		asOf = s.now()
 	}
 	var report ExpireReport
-	err := s.store.Tx(ctx, func(tx Store) error {
-		expired, err := tx.ExpiredLots(ctx, actor.OrgID, asOf)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		expired, err := s.ledger.ExpiredLots(ctx, actor.OrgID, asOf)
 		if err != nil {
 			return err
 		}
@@ -655,16 +664,16 @@ func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time)
 		for _, customerID := range ids {
 			points := expired[customerID]
 			now := s.now()
-			balance, err := tx.Apply(ctx, actor.OrgID, customerID, -points, 0, 0, now)
+			balance, err := s.ledger.Apply(ctx, actor.OrgID, customerID, -points, 0, 0, now)
 			if err != nil {
 				return fmt.Errorf("expire %d points of %s: %w", points, customerID, err)
 			}
 			t := Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, Type: Expire, Points: -points,
 				BalanceAfter: balance, Reason: "points earned until " + asOf.UTC().Format(time.DateOnly) + " expired", Actor: actor, CreatedAt: now}
-			if err := tx.Insert(ctx, t); err != nil {
+			if err := s.ledger.Insert(ctx, t); err != nil {
 				return err
 			}
-			if err := tx.RecordEvent(ctx, transactionEvent(t)); err != nil {
+			if err := s.ledger.RecordEvent(ctx, transactionEvent(t)); err != nil {
 				return err
 			}
 			report.Customers, report.Points = report.Customers+1, report.Points+points
@@ -680,7 +689,7 @@ func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time)
 // ExpireDue expires what is due in every organization, as the system; the scheduled run.
 func (s *Service) ExpireDue(ctx context.Context) (ExpireReport, error) {
 	now := s.now()
-	orgs, err := s.store.OrgsWithExpiredLots(ctx, now)
+	orgs, err := s.ledger.OrgsWithExpiredLots(ctx, now)
 	if err != nil {
 		return ExpireReport{}, err
 	}
@@ -699,20 +708,20 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireReport, error) {
 // last day, so that a downgrade that comes only from time passing is recorded (the scheduled
 // run, hourly: the day's overlap makes a missed run harmless).
 func (s *Service) RetierDue(ctx context.Context) (int, error) {
-	programs, err := s.store.TieredPrograms(ctx)
+	programs, err := s.programs.TieredPrograms(ctx)
 	if err != nil {
 		return 0, err
 	}
 	now, moved := s.now(), 0
 	for _, p := range programs {
 		edge := now.AddDate(0, -p.TierWindowMonths, 0)
-		customers, err := s.store.EarnedBetween(ctx, p.OrgID, edge.Add(-24*time.Hour), edge)
+		customers, err := s.ledger.EarnedBetween(ctx, p.OrgID, edge.Add(-24*time.Hour), edge)
 		if err != nil {
 			return moved, err
 		}
 		actor := event.Actor{OrgID: p.OrgID, Kind: event.ActorSystem}
 		for _, c := range customers {
-			err := s.store.Tx(ctx, func(tx Store) error { return s.retier(ctx, tx, actor, c, now) })
+			err := s.tx.InTx(ctx, func(ctx context.Context) error { return s.retier(ctx, actor, c, now) })
 			if err != nil {
 				return moved, err
 			}

@@ -64,6 +64,7 @@ var (
 
 // RewardStore keeps the catalogue and the redemptions.
 type RewardStore interface {
+	event.Recorder
 	InsertReward(ctx context.Context, r Reward) error
 	// UpdateReward writes r if its stored version is still prev, else ErrRewardConflict.
 	UpdateReward(ctx context.Context, r Reward, prev int64) error
@@ -107,7 +108,7 @@ func checkReward(in RewardInput, program Program) error {
 
 // CreateReward adds a reward to the catalogue.
 func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in RewardInput) (Reward, error) {
-	program, err := s.store.Program(ctx, actor.OrgID)
+	program, err := s.programs.Program(ctx, actor.OrgID)
 	if err != nil {
 		return Reward{}, err
 	}
@@ -117,13 +118,13 @@ func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in Reward
 	now := s.now()
 	r := Reward{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description),
 		CostPoints: in.CostPoints, Stock: in.Stock, MinTier: in.MinTier, Active: in.Active, Version: 1, CreatedAt: now, UpdatedAt: now}
-	err = s.store.Tx(ctx, func(tx Store) error {
-		if err := tx.InsertReward(ctx, r); err != nil {
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.rewards.InsertReward(ctx, r); err != nil {
 			return err
 		}
 		ev := event.New(actor, "loyalty_reward.created", "loyalty_reward", r.ID)
 		ev.Data = map[string]any{"name": r.Name, "cost_points": r.CostPoints}
-		return tx.RecordEvent(ctx, ev)
+		return s.rewards.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Reward{}, fmt.Errorf("create reward: %w", err)
@@ -133,7 +134,7 @@ func (s *Service) CreateReward(ctx context.Context, actor event.Actor, in Reward
 
 // UpdateReward replaces a reward's writable fields.
 func (s *Service) UpdateReward(ctx context.Context, actor event.Actor, id uuid.UUID, in RewardInput) (Reward, error) {
-	program, err := s.store.Program(ctx, actor.OrgID)
+	program, err := s.programs.Program(ctx, actor.OrgID)
 	if err != nil {
 		return Reward{}, err
 	}
@@ -141,19 +142,19 @@ func (s *Service) UpdateReward(ctx context.Context, actor event.Actor, id uuid.U
 		return Reward{}, err
 	}
 	var updated Reward
-	err = s.store.Tx(ctx, func(tx Store) error {
-		r, err := tx.Reward(ctx, actor.OrgID, id)
+	err = s.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.rewards.Reward(ctx, actor.OrgID, id)
 		if err != nil {
 			return err
 		}
 		prev := r.Version
 		r.Name, r.Description, r.CostPoints, r.Stock, r.MinTier, r.Active = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.CostPoints, in.Stock, in.MinTier, in.Active
 		r.Version, r.UpdatedAt = r.Version+1, s.now()
-		if err := tx.UpdateReward(ctx, r, prev); err != nil {
+		if err := s.rewards.UpdateReward(ctx, r, prev); err != nil {
 			return err
 		}
 		updated = r
-		return tx.RecordEvent(ctx, event.New(actor, "loyalty_reward.updated", "loyalty_reward", r.ID))
+		return s.rewards.RecordEvent(ctx, event.New(actor, "loyalty_reward.updated", "loyalty_reward", r.ID))
 	})
 	if err != nil {
 		return Reward{}, fmt.Errorf("update reward: %w", err)
@@ -163,20 +164,20 @@ func (s *Service) UpdateReward(ctx context.Context, actor event.Actor, id uuid.U
 
 // Reward returns a reward of the catalogue.
 func (s *Service) Reward(ctx context.Context, orgID, id uuid.UUID) (Reward, error) {
-	return s.store.Reward(ctx, orgID, id)
+	return s.rewards.Reward(ctx, orgID, id)
 }
 
 // Rewards lists the catalogue.
 func (s *Service) Rewards(ctx context.Context, orgID uuid.UUID, activeOnly bool, p page.Request) (page.Result[Reward], error) {
-	return s.store.Rewards(ctx, orgID, activeOnly, p)
+	return s.rewards.Rewards(ctx, orgID, activeOnly, p)
 }
 
 // Redemptions lists a customer's redemptions.
 func (s *Service) Redemptions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[Redemption], error) {
-	if err := s.customer(ctx, s.store, orgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, orgID, customerID); err != nil {
 		return page.Result[Redemption]{}, err
 	}
-	return s.store.Redemptions(ctx, orgID, customerID, p)
+	return s.rewards.Redemptions(ctx, orgID, customerID, p)
 }
 
 // codeAlphabet leaves out letters and digits that read alike (0/O, 1/I).
@@ -195,11 +196,11 @@ func newCode() string {
 // takes its cost from the balance and issues a code, all or nothing.
 func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rewardID uuid.UUID) (Redemption, error) {
 	var red Redemption
-	err := s.store.Tx(ctx, func(tx Store) error {
-		if err := s.customer(ctx, tx, actor.OrgID, customerID); err != nil {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		if err := s.customers.CheckLive(ctx, actor.OrgID, customerID); err != nil {
 			return err
 		}
-		reward, err := tx.Reward(ctx, actor.OrgID, rewardID)
+		reward, err := s.rewards.Reward(ctx, actor.OrgID, rewardID)
 		if errors.Is(err, ErrRewardNotFound) {
 			return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "no such reward in your organization"})
 		}
@@ -210,11 +211,11 @@ func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rew
 			return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is not active"})
 		}
 		if reward.MinTier != "" {
-			program, err := tx.Program(ctx, actor.OrgID)
+			program, err := s.programs.Program(ctx, actor.OrgID)
 			if err != nil {
 				return err
 			}
-			st, err := s.standing(ctx, tx, actor.OrgID, customerID, s.now())
+			st, err := s.standing(ctx, actor.OrgID, customerID, s.now())
 			if err != nil {
 				return err
 			}
@@ -222,24 +223,24 @@ func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rew
 				return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is for " + reward.MinTier + " customers and above"})
 			}
 		}
-		if err := tx.TakeStock(ctx, actor.OrgID, rewardID, 1); errors.Is(err, ErrOutOfStock) {
+		if err := s.rewards.TakeStock(ctx, actor.OrgID, rewardID, 1); errors.Is(err, ErrOutOfStock) {
 			return apperr.Invalid(apperr.FieldError{Field: "reward_id", Message: "the reward is out of stock"})
 		} else if err != nil {
 			return err
 		}
-		t, _, err := s.Record(tx.Join(ctx), actor, customerID, Entry{Type: Redeem, Points: reward.CostPoints, Reason: "reward " + reward.Name})
+		t, _, err := s.Record(ctx, actor, customerID, Entry{Type: Redeem, Points: reward.CostPoints, Reason: "reward " + reward.Name})
 		if err != nil {
 			return err
 		}
 		red = Redemption{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: customerID, RewardID: rewardID, Code: newCode(),
 			Points: reward.CostPoints, Status: RedemptionActive, TransactionID: t.ID, CreatedAt: s.now()}
-		if err := tx.InsertRedemption(ctx, red); err != nil {
+		if err := s.rewards.InsertRedemption(ctx, red); err != nil {
 			return err
 		}
 		ev := event.New(actor, "loyalty.reward_redeemed", "loyalty_redemption", red.ID)
 		ev.CustomerID = &customerID
 		ev.Data = map[string]any{"reward_id": rewardID.String(), "reward": reward.Name, "points": reward.CostPoints}
-		return tx.RecordEvent(ctx, ev)
+		return s.rewards.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Redemption{}, fmt.Errorf("redeem reward: %w", err)
@@ -250,32 +251,32 @@ func (s *Service) Redeem(ctx context.Context, actor event.Actor, customerID, rew
 // CancelRedemption gives back the points (reversing the redemption's transaction) and the stock.
 func (s *Service) CancelRedemption(ctx context.Context, actor event.Actor, customerID, id uuid.UUID) (Redemption, error) {
 	var red Redemption
-	err := s.store.Tx(ctx, func(tx Store) error {
-		r, err := tx.Redemption(ctx, actor.OrgID, customerID, id)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.rewards.Redemption(ctx, actor.OrgID, customerID, id)
 		if err != nil {
 			return err
 		}
 		if r.Status != RedemptionActive {
 			return apperr.New(apperr.KindConflict, "the redemption is cancelled already")
 		}
-		t, _, err := s.Record(tx.Join(ctx), actor, customerID, Entry{Type: Reverse, ReversesID: &r.TransactionID})
+		t, _, err := s.Record(ctx, actor, customerID, Entry{Type: Reverse, ReversesID: &r.TransactionID})
 		if err != nil {
 			return err
 		}
 		now := s.now()
 		r.Status, r.CancelTransactionID, r.CancelledAt = RedemptionCancelled, &t.ID, &now
-		if ok, err := tx.CancelRedemption(ctx, r); err != nil {
+		if ok, err := s.rewards.CancelRedemption(ctx, r); err != nil {
 			return err
 		} else if !ok {
 			return apperr.New(apperr.KindConflict, "the redemption is cancelled already")
 		}
-		if err := tx.TakeStock(ctx, actor.OrgID, r.RewardID, -1); err != nil {
+		if err := s.rewards.TakeStock(ctx, actor.OrgID, r.RewardID, -1); err != nil {
 			return err
 		}
 		ev := event.New(actor, "loyalty.redemption_cancelled", "loyalty_redemption", r.ID)
 		ev.CustomerID = &customerID
 		red = r
-		return tx.RecordEvent(ctx, ev)
+		return s.rewards.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Redemption{}, fmt.Errorf("cancel redemption: %w", err)

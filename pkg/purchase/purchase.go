@@ -64,10 +64,9 @@ type Filter struct {
 
 // Errors.
 var (
-	ErrNotFound         = apperr.New(apperr.KindNotFound, "purchase not found")
-	ErrCustomerNotFound = apperr.New(apperr.KindNotFound, "customer not found")
-	ErrDuplicate        = errors.New("a purchase with this external_id exists")
-	ErrConcurrentWrite  = apperr.New(apperr.KindConflict, "another request changed the purchase at the same moment; retry")
+	ErrNotFound        = apperr.New(apperr.KindNotFound, "purchase not found")
+	ErrDuplicate       = errors.New("a purchase with this external_id exists")
+	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the purchase at the same moment; retry")
 )
 
 // Store is what the purchase service needs from storage.
@@ -75,23 +74,18 @@ type Store interface {
 	event.Recorder
 	// RecordEvents appends events in multi-row statements.
 	RecordEvents(ctx context.Context, events []event.Event) error
-	Tx(ctx context.Context, fn func(Store) error) error
-
 	// Insert stores a purchase, or answers ErrDuplicate when its external_id is taken.
 	Insert(ctx context.Context, p Purchase) error
 	// InsertMany stores purchases and their events, all or none; a taken external_id is ErrDuplicate.
 	InsertMany(ctx context.Context, ps []Purchase, created []event.Event) error
 	// ByExternalIDs returns the purchases with any of the external ids.
 	ByExternalIDs(ctx context.Context, orgID uuid.UUID, externalIDs []string) ([]Purchase, error)
-	// LiveCustomers returns which of the ids are live customers of the organization.
-	LiveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
 	// Refund records a purchase's refunded amount and status if its version is still prev, else
 	// answers ErrConcurrentWrite.
 	Refund(ctx context.Context, p Purchase, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Purchase, error)
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Purchase, error)
 	List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Purchase], error)
-	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	OrgCurrency(ctx context.Context, orgID uuid.UUID) (string, error)
 	// RefreshCustomers recomputes the customers' purchase figures; total spent counts purchases
 	// in currency, net of refunds.
@@ -99,35 +93,50 @@ type Store interface {
 	// AddToCustomers adds new purchases to their customers' figures, as RefreshCustomers would
 	// count them.
 	AddToCustomers(ctx context.Context, orgID uuid.UUID, fresh []Purchase, currency string) error
-	// Join returns a context in which other stores' calls run in this store's transaction.
-	Join(ctx context.Context) context.Context
 	// MoveCustomers sets field (lifecycle_stage or status) from "from" to "to" on those of the
 	// customers where it is "from", and returns them.
 	MoveCustomers(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID, field, from, to string, at time.Time) ([]uuid.UUID, error)
 }
 
-// Earning is a new purchase that may earn points: the same unnamed struct type as the loyalty
-// package's, so that neither package imports the other.
-type Earning = struct {
+// Transactor runs fn in one transaction: the store calls made with the context it gets commit
+// together or not at all.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Earning is a new purchase that may earn points.
+type Earning struct {
 	CustomerID, PurchaseID uuid.UUID
 	Amount                 decimal.Decimal
 }
 
-// Points awards loyalty points for purchases and takes them back on refunds. Called with a
-// context joined to the purchase's transaction (Store.Join), it commits or rolls back with it.
+// Points awards loyalty points for purchases and takes them back on refunds. Called inside the
+// purchase's transaction (InTx), it commits or rolls back with it.
 type Points interface {
 	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error
 	TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
 }
 
+// Customers checks the customers that purchases name.
+type Customers interface {
+	// CheckLive answers a not-found error unless the customer is live in the organization.
+	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
+	// Live answers which of the ids are live customers of the organization.
+	Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+}
+
 // Service records purchases.
 type Service struct {
-	store  Store
-	points Points
+	store     Store
+	tx        Transactor
+	customers Customers
+	points    Points
 }
 
 // NewService returns the purchase service.
-func NewService(store Store, points Points) *Service { return &Service{store: store, points: points} }
+func NewService(store Store, tx Transactor, customers Customers, points Points) *Service {
+	return &Service{store: store, tx: tx, customers: customers, points: points}
+}
 
 // Get returns a purchase.
 func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Purchase, error) {
@@ -137,10 +146,8 @@ func (s *Service) Get(ctx context.Context, orgID, id uuid.UUID) (Purchase, error
 // List returns a page of purchases; with a customer in the filter, that customer must exist.
 func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Request) (page.Result[Purchase], error) {
 	if f.CustomerID != nil {
-		if ok, err := s.store.CustomerExists(ctx, orgID, *f.CustomerID); err != nil {
+		if err := s.customers.CheckLive(ctx, orgID, *f.CustomerID); err != nil {
 			return page.Result[Purchase]{}, err
-		} else if !ok {
-			return page.Result[Purchase]{}, ErrCustomerNotFound
 		}
 	}
 	return s.store.List(ctx, orgID, f, p)
@@ -186,39 +193,39 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 	}
 	var result Purchase
 	created := false
-	err := s.store.Tx(ctx, func(tx Store) error {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		if p.ExternalID != "" {
-			if existing, err := tx.ByExternalID(ctx, p.OrgID, p.ExternalID); err == nil {
+			if existing, err := s.store.ByExternalID(ctx, p.OrgID, p.ExternalID); err == nil {
 				result = existing
 				return nil
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
 		}
-		currency, err := tx.OrgCurrency(ctx, p.OrgID)
+		currency, err := s.store.OrgCurrency(ctx, p.OrgID)
 		if err != nil {
 			return err
 		}
 		if p.Amount.Currency == "" {
 			p.Amount.Currency = currency
 		}
-		known, err := tx.CustomerExists(ctx, p.OrgID, p.CustomerID)
+		live, err := s.customers.Live(ctx, p.OrgID, []uuid.UUID{p.CustomerID})
 		if err != nil {
 			return err
 		}
-		if err := check(&p, known, now); err != nil {
+		if err := check(&p, live[p.CustomerID], now); err != nil {
 			return err
 		}
-		if err := tx.Insert(ctx, p); err != nil {
+		if err := s.store.Insert(ctx, p); err != nil {
 			if errors.Is(err, ErrDuplicate) { // a concurrent request recorded it first
-				result, err = tx.ByExternalID(ctx, p.OrgID, p.ExternalID)
+				result, err = s.store.ByExternalID(ctx, p.OrgID, p.ExternalID)
 			}
 			return err
 		}
-		if err := tx.RecordEvent(ctx, s.createdEvent(actor, p)); err != nil {
+		if err := s.store.RecordEvent(ctx, s.createdEvent(actor, p)); err != nil {
 			return err
 		}
-		if err := s.afterPurchases(ctx, tx, actor, []Purchase{p}, currency, now); err != nil {
+		if err := s.afterPurchases(ctx, actor, []Purchase{p}, currency, now); err != nil {
 			return err
 		}
 		result, created = p, true
@@ -232,10 +239,8 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 
 // CreateForCustomer records a purchase of the customer a path names: a missing customer is not found.
 func (s *Service) CreateForCustomer(ctx context.Context, actor event.Actor, customerID uuid.UUID, p Purchase) (Purchase, bool, error) {
-	if ok, err := s.store.CustomerExists(ctx, actor.OrgID, customerID); err != nil {
+	if err := s.customers.CheckLive(ctx, actor.OrgID, customerID); err != nil {
 		return Purchase{}, false, err
-	} else if !ok {
-		return Purchase{}, false, ErrCustomerNotFound
 	}
 	p.CustomerID = customerID
 	return s.Create(ctx, actor, p)
@@ -249,7 +254,7 @@ func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 
 // afterPurchases awards the new purchases' points (those in the organization's currency), keeps
 // their customers' purchase figures, and moves prospects among them to the customer stage.
-func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
+func (s *Service) afterPurchases(ctx context.Context, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
 	seen := map[uuid.UUID]bool{}
 	var customers []uuid.UUID
 	var earnings []Earning
@@ -262,10 +267,10 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 			earnings = append(earnings, Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount})
 		}
 	}
-	if err := s.points.EarnForPurchases(tx.Join(ctx), actor, earnings); err != nil {
+	if err := s.points.EarnForPurchases(ctx, actor, earnings); err != nil {
 		return err
 	}
-	if err := tx.AddToCustomers(ctx, actor.OrgID, fresh, currency); err != nil {
+	if err := s.store.AddToCustomers(ctx, actor.OrgID, fresh, currency); err != nil {
 		return err
 	}
 	// A first purchase makes a prospect a customer; a churned customer who buys is won back.
@@ -274,7 +279,7 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 		{"lifecycle_stage", "customer.lifecycle_stage_changed", "prospect", "customer", "first purchase"},
 		{"status", "customer.status_changed", "churned", "won_back", "purchase"},
 	} {
-		moved, err := tx.MoveCustomers(ctx, actor.OrgID, customers, m.field, m.from, m.to, now)
+		moved, err := s.store.MoveCustomers(ctx, actor.OrgID, customers, m.field, m.from, m.to, now)
 		if err != nil {
 			return err
 		}
@@ -284,7 +289,7 @@ func (s *Service) afterPurchases(ctx context.Context, tx Store, actor event.Acto
 			events = append(events, ev)
 		}
 	}
-	return tx.RecordEvents(ctx, events)
+	return s.store.RecordEvents(ctx, events)
 }
 
 func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {
@@ -297,8 +302,8 @@ func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {
 // in full has the status refunded.
 func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, amount *decimal.Decimal) (Purchase, error) {
 	var refunded Purchase
-	err := s.store.Tx(ctx, func(tx Store) error {
-		p, err := tx.Get(ctx, actor.OrgID, id)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		p, err := s.store.Get(ctx, actor.OrgID, id)
 		if err != nil {
 			return err
 		}
@@ -327,25 +332,25 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		if p.RefundedAmount.Equal(p.Amount.Amount) {
 			p.Status = "refunded"
 		}
-		if err := tx.Refund(ctx, p, prev); err != nil {
+		if err := s.store.Refund(ctx, p, prev); err != nil {
 			return err
 		}
-		currency, err := tx.OrgCurrency(ctx, p.OrgID)
+		currency, err := s.store.OrgCurrency(ctx, p.OrgID)
 		if err != nil {
 			return err
 		}
-		if err := tx.RefreshCustomers(ctx, p.OrgID, []uuid.UUID{p.CustomerID}, currency); err != nil {
+		if err := s.store.RefreshCustomers(ctx, p.OrgID, []uuid.UUID{p.CustomerID}, currency); err != nil {
 			return err
 		}
 		if p.Amount.Currency == currency {
-			if err := s.points.TakeBackForRefund(tx.Join(ctx), actor, p.CustomerID, p.ID, p.Amount.Amount, before, p.RefundedAmount); err != nil {
+			if err := s.points.TakeBackForRefund(ctx, actor, p.CustomerID, p.ID, p.Amount.Amount, before, p.RefundedAmount); err != nil {
 				return err
 			}
 		}
 		ev := s.event(actor, "purchase.refunded", p)
 		ev.Data = map[string]any{"amount": refund.String(), "currency": p.Amount.Currency, "refunded_total": p.RefundedAmount.String(), "status": p.Status}
 		refunded = p
-		return tx.RecordEvent(ctx, ev)
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Purchase{}, fmt.Errorf("refund purchase: %w", err)
@@ -387,8 +392,8 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 	results := make([]BatchResult, len(items))
 	now := event.Now()
 	failed := false
-	err := s.store.Tx(ctx, func(tx Store) error {
-		currency, err := tx.OrgCurrency(ctx, actor.OrgID)
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
+		currency, err := s.store.OrgCurrency(ctx, actor.OrgID)
 		if err != nil {
 			return err
 		}
@@ -401,14 +406,14 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 			customerIDs = append(customerIDs, it.Purchase.CustomerID)
 		}
 		recorded := map[string]uuid.UUID{}
-		existing, err := tx.ByExternalIDs(ctx, actor.OrgID, externalIDs)
+		existing, err := s.store.ByExternalIDs(ctx, actor.OrgID, externalIDs)
 		if err != nil {
 			return err
 		}
 		for _, p := range existing {
 			recorded[p.ExternalID] = p.ID
 		}
-		live, err := tx.LiveCustomers(ctx, actor.OrgID, customerIDs)
+		live, err := s.customers.Live(ctx, actor.OrgID, customerIDs)
 		if err != nil {
 			return err
 		}
@@ -446,13 +451,13 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 		if atomic && failed {
 			return ErrBatchFailed
 		}
-		if err := tx.InsertMany(ctx, fresh, events); err != nil {
+		if err := s.store.InsertMany(ctx, fresh, events); err != nil {
 			if errors.Is(err, ErrDuplicate) {
 				return ErrConcurrentWrite // another request recorded one of these orders meanwhile
 			}
 			return err
 		}
-		return s.afterPurchases(ctx, tx, actor, fresh, currency, now)
+		return s.afterPurchases(ctx, actor, fresh, currency, now)
 	})
 	if errors.Is(err, ErrBatchFailed) {
 		return results, err

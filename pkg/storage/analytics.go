@@ -21,13 +21,18 @@ import (
 // AnalyticsStore computes and keeps the analyses. Every figure is aggregated in SQL in one
 // pass over the organization's purchases (through purchases_occurred_idx or
 // purchases_customer_cover_idx); only per-customer summaries reach Go.
-type AnalyticsStore struct{ PurchaseStore }
+type AnalyticsStore struct{ conn }
 
 var _ analytics.Store = (*AnalyticsStore)(nil)
 
 // AnalyticsStore returns the store over db.
 func (db *DB) AnalyticsStore() *AnalyticsStore {
-	return &AnalyticsStore{PurchaseStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}}
+	return &AnalyticsStore{db.conn}
+}
+
+// OrgCurrency returns the organization's currency.
+func (s *AnalyticsStore) OrgCurrency(ctx context.Context, orgID uuid.UUID) (string, error) {
+	return s.orgCurrency(ctx, orgID)
 }
 
 // heavy runs fn in a transaction set for aggregating a million customers on PostgreSQL: room to

@@ -23,12 +23,7 @@ var (
 )
 
 // AuthStore returns the store over db.
-func (db *DB) AuthStore() *AuthStore { return &AuthStore{conn{db: db.gorm, dialect: db.dialect}} }
-
-// Tx runs fn in a transaction.
-func (s *AuthStore) Tx(ctx context.Context, fn func(auth.Store) error) error {
-	return inTx(ctx, s.conn, func(c conn) auth.Store { return &AuthStore{c} }, fn)
-}
+func (db *DB) AuthStore() *AuthStore { return &AuthStore{db.conn} }
 
 type organizationRow struct {
 	ID        uuid.UUID `gorm:"primaryKey"`
@@ -274,7 +269,7 @@ func (settingRow) TableName() string { return "settings" }
 // Setting returns the value stored under key, storing generate()'s value first if there is none.
 // Instances that start together agree: the first insert wins and every one reads it back.
 func (db *DB) Setting(ctx context.Context, key string, generate func() string) (value string, created bool, err error) {
-	g := db.gorm.WithContext(ctx)
+	g := db.with(ctx)
 	row := settingRow{Key: key, Value: generate(), CreatedAt: time.Now().UTC()}
 	res := g.Exec("INSERT INTO settings (key, value, created_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", row.Key, row.Value, row.CreatedAt)
 	if res.Error != nil {
@@ -285,4 +280,11 @@ func (db *DB) Setting(ctx context.Context, key string, generate func() string) (
 		return "", false, fmt.Errorf("read setting %s: %w", key, notFound(err, errSettingRace))
 	}
 	return stored.Value, res.RowsAffected == 1, nil
+}
+
+// orgCurrency returns the organization's currency.
+func (c conn) orgCurrency(ctx context.Context, orgID uuid.UUID) (string, error) {
+	var cur string
+	err := c.with(ctx).Model(&organizationRow{}).Where("id = ?", orgID).Pluck("currency", &cur).Error
+	return cur, translate(err)
 }

@@ -15,33 +15,31 @@ import (
 	"github.com/rapportcrm/rapport/pkg/event"
 )
 
-// conn is what every store shares: a handle (the pool, or a transaction) and event writing.
+// conn is what every store shares: the pool, and the dialect. A store is a conn with the methods
+// of its table family; what it needs of another family's tables is an unexported helper on conn
+// in the file that owns those tables.
 type conn struct {
 	db      *gorm.DB
 	dialect string
 }
 
-// joinedTx is the context key of a transaction that another store's calls join.
-type joinedTx struct{}
+// txKey is the context key of the transaction that InTx opened.
+type txKey struct{}
 
-// with returns the handle bound to ctx: the transaction ctx carries (see Join), else the store's own.
+// with returns the handle for ctx: the transaction InTx put in it, else the pool.
 func (c conn) with(ctx context.Context) *gorm.DB {
-	if tx, ok := ctx.Value(joinedTx{}).(*gorm.DB); ok {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx.WithContext(ctx)
 	}
 	return c.db.WithContext(ctx)
 }
 
-// Join returns a context in which every store's calls run in this store's transaction, so that
-// a service called from inside another's transaction writes with it, or not at all.
-func (c conn) Join(ctx context.Context) context.Context {
-	return context.WithValue(ctx, joinedTx{}, c.db)
-}
-
-// inTx runs fn in a transaction (a savepoint when already inside one) on a store built by mk.
-func inTx[S any](ctx context.Context, c conn, mk func(conn) S, fn func(S) error) error {
+// InTx runs fn in one transaction: every store call made with the context fn receives runs in
+// it, and it commits when fn returns nil. Inside another InTx it is a savepoint, so that a failed
+// fn leaves the outer transaction usable.
+func (c conn) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	return translate(c.with(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(mk(conn{db: tx, dialect: c.dialect}))
+		return fn(context.WithValue(ctx, txKey{}, tx))
 	}))
 }
 

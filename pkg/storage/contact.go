@@ -19,12 +19,7 @@ var _ contact.Store = (*ContactStore)(nil)
 
 // ContactStore returns the store over db.
 func (db *DB) ContactStore() *ContactStore {
-	return &ContactStore{conn{db: db.gorm, dialect: db.dialect}}
-}
-
-// Tx runs fn in a transaction.
-func (s *ContactStore) Tx(ctx context.Context, fn func(contact.Store) error) error {
-	return inTx(ctx, s.conn, func(c conn) contact.Store { return &ContactStore{c} }, fn)
+	return &ContactStore{db.conn}
 }
 
 type contactRow struct {
@@ -157,21 +152,9 @@ func (s *ContactStore) List(ctx context.Context, orgID uuid.UUID, f contact.Filt
 	return keysetPage(q, p, contactSortKeys, func(r contactRow) uuid.UUID { return r.ID }, gormScan[contactRow](q), contactRow.toContact)
 }
 
-// CustomerExists tells whether a live customer of the organization has the id.
-func (s *ContactStore) CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error) {
-	var n int64
-	err := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND id = ? AND deleted_at IS NULL", orgID, customerID).Count(&n).Error
-	return n > 0, translate(err)
-}
-
-// RefreshCustomer recomputes a customer's contact figures from its live contacts, in one
-// statement over the customer's slice of the contacts index.
+// RefreshCustomer recomputes a customer's contact figures.
 func (s *ContactStore) RefreshCustomer(ctx context.Context, orgID, customerID uuid.UUID) error {
-	err := s.with(ctx).Exec(`UPDATE customers SET
-		last_contacted_at = (SELECT max(occurred_at) FROM contacts WHERE org_id = ? AND customer_id = ? AND deleted_at IS NULL),
-		contact_count = (SELECT count(*) FROM contacts WHERE org_id = ? AND customer_id = ? AND deleted_at IS NULL)
-		WHERE org_id = ? AND id = ?`, orgID, customerID, orgID, customerID, orgID, customerID).Error
-	return translate(err)
+	return s.refreshContactFigures(ctx, orgID, customerID)
 }
 
 // ChannelCounts counts a customer's live contacts per channel.
@@ -187,4 +170,11 @@ func (s *ContactStore) ChannelCounts(ctx context.Context, orgID, customerID uuid
 		counts[r.Channel] = r.N
 	}
 	return counts, translate(err)
+}
+
+// contactOf tells whether a live contact has the id and belongs to the customer.
+func (c conn) contactOf(ctx context.Context, orgID, contactID, customerID uuid.UUID) (bool, error) {
+	var n int64
+	err := c.with(ctx).Model(&contactRow{}).Where("org_id = ? AND id = ? AND customer_id = ? AND deleted_at IS NULL", orgID, contactID, customerID).Count(&n).Error
+	return n > 0, translate(err)
 }

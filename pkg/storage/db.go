@@ -1,5 +1,25 @@
 // Package storage is the one storage layer and the only importer of GORM. It opens PostgreSQL or
 // an embedded SQLite database, applies the versioned migrations, and implements every domain's Store.
+//
+// Stores. Each table family has one store type, a conn with that family's methods (CustomerStore
+// for customers, ContactStore for contacts, …); no store embeds another. What a store needs of
+// another family's tables (does the customer exist, refresh its contact figures) is an unexported
+// helper on conn in the file that owns those tables, called by whichever store needs it.
+//
+// Transactions. One rule: a domain service that needs several calls to commit together wraps
+// them in InTx (DB implements the services' Transactor):
+//
+//	err := s.tx.InTx(ctx, func(ctx context.Context) error { … s.store.X(ctx, …) … })
+//
+// Every store method runs on the transaction carried by the context it is given, else on the pool;
+// a store never opens a transaction of its own except to make one method atomic (through InTx
+// too, so that it nests). What runs in one transaction is what the call site wraps in InTx.
+//
+// Data access. GORM builds the single-row reads and writes and the simple filtered lists. SQL is
+// written out where GORM cannot say it or costs too much on a hot path: set-based and multi-row
+// statements, dialect-specific ones (each PostgreSQL fast path sits in one `if c.dialect ==
+// Postgres` block at the top of its method, the portable statement after it), and the hottest reads
+// (getCustomer). Column-wise batches go through insertColumns, unnest and queryIDs (columnar.go).
 package storage
 
 import (
@@ -29,11 +49,10 @@ const (
 	SQLite   = "sqlite"
 )
 
-// DB is an open database.
+// DB is an open database. Its InTx opens the transactions of every service.
 type DB struct {
-	gorm    *gorm.DB
-	sql     *sql.DB
-	dialect string
+	conn
+	sql *sql.DB
 }
 
 // Options tune the connection pool.
@@ -89,7 +108,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 		sqlDB.SetMaxIdleConns(opts.MaxIdleConns)
 	}
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{gorm: g, sql: sqlDB, dialect: dialect}
+	db := &DB{conn: conn{db: g, dialect: dialect}, sql: sqlDB}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := sqlDB.PingContext(pingCtx); err != nil {
@@ -158,13 +177,13 @@ func (db *DB) Exclusively(ctx context.Context, name string, fn func(context.Cont
 		return true, fn(ctx)
 	}
 	ran := false
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Raw("SELECT pg_try_advisory_xact_lock(hashtext(?))", name).Row().Scan(&ran); err != nil || !ran {
+	err := db.InTx(ctx, func(ctx context.Context) error {
+		if err := db.with(ctx).Raw("SELECT pg_try_advisory_xact_lock(hashtext(?))", name).Row().Scan(&ran); err != nil || !ran {
 			return err
 		}
-		return fn(conn{db: tx, dialect: db.dialect}.Join(ctx))
+		return fn(ctx)
 	})
-	return ran, translate(err)
+	return ran, err
 }
 
 // Migrate applies every pending migration. On PostgreSQL a session lock makes concurrent

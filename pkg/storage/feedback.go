@@ -15,18 +15,13 @@ import (
 var closedStatuses = []string{"resolved", "closed"}
 
 // FeedbackStore keeps feedback and the complaint service levels.
-type FeedbackStore struct{ ContactStore }
+type FeedbackStore struct{ conn }
 
 var _ feedback.Store = (*FeedbackStore)(nil)
 
 // FeedbackStore returns the store over db.
 func (db *DB) FeedbackStore() *FeedbackStore {
-	return &FeedbackStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
-}
-
-// Tx runs fn in a transaction.
-func (s *FeedbackStore) Tx(ctx context.Context, fn func(feedback.Store) error) error {
-	return inTx(ctx, s.conn, func(c conn) feedback.Store { return &FeedbackStore{ContactStore{c}} }, fn)
+	return &FeedbackStore{db.conn}
 }
 
 type feedbackRow struct {
@@ -138,9 +133,7 @@ func (s *FeedbackStore) List(ctx context.Context, orgID uuid.UUID, f feedback.Fi
 
 // ContactOf tells whether a live contact has the id and belongs to the customer.
 func (s *FeedbackStore) ContactOf(ctx context.Context, orgID, contactID, customerID uuid.UUID) (bool, error) {
-	var n int64
-	err := s.with(ctx).Model(&contactRow{}).Where("org_id = ? AND id = ? AND customer_id = ? AND deleted_at IS NULL", orgID, contactID, customerID).Count(&n).Error
-	return n > 0, translate(err)
+	return s.contactOf(ctx, orgID, contactID, customerID)
 }
 
 type slaRow struct {

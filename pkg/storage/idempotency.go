@@ -19,7 +19,7 @@ var _ idempotency.Store = (*IdempotencyStore)(nil)
 
 // IdempotencyStore returns the store over db.
 func (db *DB) IdempotencyStore() *IdempotencyStore {
-	return &IdempotencyStore{conn{db: db.gorm, dialect: db.dialect}}
+	return &IdempotencyStore{db.conn}
 }
 
 type idempotencyRow struct {

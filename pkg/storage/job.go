@@ -19,7 +19,7 @@ var _ job.Store = (*JobStore)(nil)
 
 // JobStore returns the store over db.
 func (db *DB) JobStore() *JobStore {
-	return &JobStore{conn{db: db.gorm, dialect: db.dialect}}
+	return &JobStore{db.conn}
 }
 
 type jobRow struct {

@@ -13,13 +13,13 @@ import (
 )
 
 // TimelineStore reads customers' events.
-type TimelineStore struct{ ContactStore }
+type TimelineStore struct{ conn }
 
 var _ timeline.Store = (*TimelineStore)(nil)
 
 // TimelineStore returns the store over db.
 func (db *DB) TimelineStore() *TimelineStore {
-	return &TimelineStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
+	return &TimelineStore{db.conn}
 }
 
 type eventRow struct {
@@ -63,9 +63,9 @@ var eventSortKeys = map[string]sortKey[eventRow]{
 // Timeline reads the events of a customer and of the duplicates merged into it, through the
 // (org_id, customer_id, occurred_at, id) index: no other customer's rows are read.
 func (s *TimelineStore) Timeline(ctx context.Context, orgID, customerID uuid.UUID, types []string, p page.Request) (page.Result[event.Event], error) {
-	var ids []uuid.UUID
-	if err := s.with(ctx).Model(&customerRow{}).Where("org_id = ? AND merged_into_id = ?", orgID, customerID).Pluck("id", &ids).Error; err != nil {
-		return page.Result[event.Event]{}, translate(err)
+	ids, err := s.mergedInto(ctx, orgID, customerID)
+	if err != nil {
+		return page.Result[event.Event]{}, err
 	}
 	ids = append(ids, customerID)
 	q := s.with(ctx).Table("events").Select(eventColumns).Where("org_id = ? AND customer_id IN ?", orgID, ids)

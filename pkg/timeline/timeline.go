@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
@@ -16,31 +15,34 @@ import (
 // SortFields: a timeline is ordered by time only.
 var SortFields = []string{"occurred_at"}
 
-// ErrCustomerNotFound is answered for a customer that does not exist or is deleted.
-var ErrCustomerNotFound = apperr.New(apperr.KindNotFound, "customer not found")
-
 // Store reads a customer's events.
 type Store interface {
-	CustomerExists(ctx context.Context, orgID, customerID uuid.UUID) (bool, error)
 	// Timeline returns the events of the customer and of the duplicates merged into it, of the
 	// given types (all when empty).
 	Timeline(ctx context.Context, orgID, customerID uuid.UUID, types []string, p page.Request) (page.Result[event.Event], error)
 }
 
+// Customers checks the customer whose timeline is read.
+type Customers interface {
+	// CheckLive answers a not-found error unless the customer is live in the organization.
+	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
+}
+
 // Service reads timelines.
-type Service struct{ store Store }
+type Service struct {
+	store     Store
+	customers Customers
+}
 
 // NewService returns the timeline service.
-func NewService(store Store) *Service { return &Service{store: store} }
+func NewService(store Store, customers Customers) *Service {
+	return &Service{store: store, customers: customers}
+}
 
 // Timeline returns a page of a live customer's timeline.
 func (s *Service) Timeline(ctx context.Context, orgID, customerID uuid.UUID, types []string, p page.Request) (page.Result[event.Event], error) {
-	ok, err := s.store.CustomerExists(ctx, orgID, customerID)
-	if err != nil {
+	if err := s.customers.CheckLive(ctx, orgID, customerID); err != nil {
 		return page.Result[event.Event]{}, err
-	}
-	if !ok {
-		return page.Result[event.Event]{}, ErrCustomerNotFound
 	}
 	return s.store.Timeline(ctx, orgID, customerID, types, p)
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/shopspring/decimal"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -18,69 +17,13 @@ import (
 	"github.com/rapportcrm/rapport/pkg/page"
 )
 
-// LoyaltyStore keeps the loyalty programs and the points ledger.
-type LoyaltyStore struct{ ContactStore }
+// LedgerStore keeps the loyalty accounts and the points ledger, whose lines that add points are lots.
+type LedgerStore struct{ conn }
 
-var _ loyalty.Store = (*LoyaltyStore)(nil)
+var _ loyalty.LedgerStore = (*LedgerStore)(nil)
 
-// LoyaltyStore returns the store over db.
-func (db *DB) LoyaltyStore() *LoyaltyStore {
-	return &LoyaltyStore{ContactStore{conn{db: db.gorm, dialect: db.dialect}}}
-}
-
-// Tx runs fn in a transaction.
-func (s *LoyaltyStore) Tx(ctx context.Context, fn func(loyalty.Store) error) error {
-	return inTx(ctx, s.conn, func(c conn) loyalty.Store { return &LoyaltyStore{ContactStore{c}} }, fn)
-}
-
-type programRow struct {
-	OrgID            uuid.UUID `gorm:"primaryKey"`
-	Active           bool
-	PointsPerUnit    decimal.Decimal
-	Rounding         string
-	MinRedemption    int64
-	Tiers            jsonValue[[]tierJSON]
-	TierWindowMonths int
-	ExpiryMonths     *int
-	UpdatedAt        time.Time
-}
-
-type tierJSON struct {
-	Name             string          `json:"name"`
-	QualifyingPoints int64           `json:"qualifying_points"`
-	Multiplier       decimal.Decimal `json:"multiplier"`
-	Benefits         string          `json:"benefits"`
-}
-
-func (programRow) TableName() string { return "loyalty_programs" }
-
-// Program returns the organization's program, or the default one.
-func (s *LoyaltyStore) Program(ctx context.Context, orgID uuid.UUID) (loyalty.Program, error) {
-	var r programRow
-	err := s.with(ctx).Where("org_id = ?", orgID).Take(&r).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return loyalty.DefaultProgram(orgID), nil
-	}
-	if err != nil {
-		return loyalty.Program{}, translate(err)
-	}
-	p := loyalty.Program{OrgID: r.OrgID, Active: r.Active, PointsPerUnit: r.PointsPerUnit, Rounding: r.Rounding,
-		MinRedemption: r.MinRedemption, TierWindowMonths: r.TierWindowMonths, ExpiryMonths: r.ExpiryMonths, Tiers: []loyalty.Tier{}, UpdatedAt: r.UpdatedAt.UTC()}
-	for _, t := range r.Tiers.V {
-		p.Tiers = append(p.Tiers, loyalty.Tier{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
-	}
-	return p, nil
-}
-
-// SaveProgram stores the program.
-func (s *LoyaltyStore) SaveProgram(ctx context.Context, p loyalty.Program) error {
-	r := programRow{OrgID: p.OrgID, Active: p.Active, PointsPerUnit: p.PointsPerUnit, Rounding: p.Rounding, MinRedemption: p.MinRedemption,
-		TierWindowMonths: p.TierWindowMonths, ExpiryMonths: p.ExpiryMonths, Tiers: jsonValue[[]tierJSON]{V: []tierJSON{}}, UpdatedAt: p.UpdatedAt}
-	for _, t := range p.Tiers {
-		r.Tiers.V = append(r.Tiers.V, tierJSON{Name: t.Name, QualifyingPoints: t.QualifyingPoints, Multiplier: t.Multiplier, Benefits: t.Benefits})
-	}
-	return translate(s.with(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&r).Error)
-}
+// LedgerStore returns the store over db.
+func (db *DB) LedgerStore() *LedgerStore { return &LedgerStore{db.conn} }
 
 type accountRow struct {
 	OrgID            uuid.UUID `gorm:"primaryKey"`
@@ -95,7 +38,7 @@ type accountRow struct {
 func (accountRow) TableName() string { return "loyalty_accounts" }
 
 // Account returns a customer's account, empty when it has none yet.
-func (s *LoyaltyStore) Account(ctx context.Context, orgID, customerID uuid.UUID) (loyalty.Account, error) {
+func (s *LedgerStore) Account(ctx context.Context, orgID, customerID uuid.UUID) (loyalty.Account, error) {
 	var r accountRow
 	err := s.with(ctx).Where("org_id = ? AND customer_id = ?", orgID, customerID).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -114,7 +57,7 @@ func (r accountRow) toAccount() loyalty.Account {
 }
 
 // SetTier records the customer's tier.
-func (s *LoyaltyStore) SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error {
+func (s *LedgerStore) SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error {
 	return translate(s.with(ctx).Model(&accountRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID).UpdateColumn("tier", tier).Error)
 }
 
@@ -127,7 +70,7 @@ const qualifyingLines = `((t.type = 'earn' AND NOT EXISTS (SELECT 1 FROM loyalty
 // customer's window is its own range of the ledger index: as one IN (…) … GROUP BY, the planner,
 // with statistics from before the ledger grew (autovacuum analyzes late), scanned the whole
 // organization's window and filtered it (63 ms for 500 customers of 5,000 at 95,000 lines).
-func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error) {
+func (s *LedgerStore) QualifyingPoints(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, since time.Time) (map[uuid.UUID]int64, error) {
 	out := make(map[uuid.UUID]int64, len(customerIDs))
 	for start := 0; start < len(customerIDs); start += 500 {
 		chunk := customerIDs[start:min(start+500, len(customerIDs))]
@@ -160,7 +103,7 @@ func (s *LoyaltyStore) QualifyingPoints(ctx context.Context, orgID uuid.UUID, cu
 // LockAccounts creates the missing accounts (a concurrent creator makes the insert wait) and
 // reads them all; on PostgreSQL FOR UPDATE in customer order locks them, SQLite's write lock is
 // held already.
-func (s *LoyaltyStore) LockAccounts(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, at time.Time) (map[uuid.UUID]loyalty.Account, error) {
+func (s *LedgerStore) LockAccounts(ctx context.Context, orgID uuid.UUID, customerIDs []uuid.UUID, at time.Time) (map[uuid.UUID]loyalty.Account, error) {
 	fresh := make([]accountRow, len(customerIDs))
 	for i, id := range customerIDs {
 		fresh[i] = accountRow{OrgID: orgID, CustomerID: id, UpdatedAt: at}
@@ -188,7 +131,7 @@ func (s *LoyaltyStore) LockAccounts(ctx context.Context, orgID uuid.UUID, custom
 
 // AppendEarnings inserts earn lines and overwrites the accounts' balance, lifetime earned, tier
 // and time with the caller's figures.
-func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []loyalty.Transaction, accounts []loyalty.Account) error {
+func (s *LedgerStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, lines []loyalty.Transaction, accounts []loyalty.Account) error {
 	if len(lines) == 0 {
 		return nil
 	}
@@ -209,7 +152,7 @@ func (s *LoyaltyStore) AppendEarnings(ctx context.Context, orgID uuid.UUID, line
 
 // writeAccounts inserts accounts; an existing one is left as it is, or has the update columns
 // overwritten. Column-wise (see columnWise), else in multi-row statements.
-func (s *LoyaltyStore) writeAccounts(ctx context.Context, rows []accountRow, update []string) error {
+func (s *LedgerStore) writeAccounts(ctx context.Context, rows []accountRow, update []string) error {
 	conflict := clause.OnConflict{DoNothing: true}
 	onConflict := "ON CONFLICT DO NOTHING"
 	if len(update) > 0 {
@@ -239,7 +182,7 @@ func (s *LoyaltyStore) writeAccounts(ctx context.Context, rows []accountRow, upd
 
 // Apply moves an account's balance in one conditional UPDATE: the row lock (PostgreSQL) or the
 // write lock (SQLite) makes racing requests queue, and the condition refuses a negative balance.
-func (s *LoyaltyStore) Apply(ctx context.Context, orgID, customerID uuid.UUID, delta, earned, redeemed int64, at time.Time) (int64, error) {
+func (s *LedgerStore) Apply(ctx context.Context, orgID, customerID uuid.UUID, delta, earned, redeemed int64, at time.Time) (int64, error) {
 	create := accountRow{OrgID: orgID, CustomerID: customerID, UpdatedAt: at}
 	if err := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&create).Error; err != nil {
 		return 0, translate(err)
@@ -288,13 +231,13 @@ func toLedgerRow(t loyalty.Transaction) ledgerRow {
 }
 
 // Insert appends a transaction.
-func (s *LoyaltyStore) Insert(ctx context.Context, t loyalty.Transaction) error {
+func (s *LedgerStore) Insert(ctx context.Context, t loyalty.Transaction) error {
 	return s.insertLedger(ctx, []ledgerRow{toLedgerRow(t)})
 }
 
 // insertLedger appends ledger lines (column-wise, see columnWise); a taken external_id is
 // ErrDuplicate, a second reversal of a transaction ErrAlreadyReversed.
-func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error {
+func (s *LedgerStore) insertLedger(ctx context.Context, rows []ledgerRow) error {
 	var err error
 	if s.columnWise(len(rows)) {
 		err = s.insertLedgerColumns(ctx, rows)
@@ -310,7 +253,7 @@ func (s *LoyaltyStore) insertLedger(ctx context.Context, rows []ledgerRow) error
 	return translate(err)
 }
 
-func (s *LoyaltyStore) insertLedgerColumns(ctx context.Context, rows []ledgerRow) error {
+func (s *LedgerStore) insertLedgerColumns(ctx context.Context, rows []ledgerRow) error {
 	n := len(rows)
 	orgs, ids, customers, reverses, actors := make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n), make([]pgtype.UUID, n)
 	types, reasons, actorTypes, externalIDs := make([]string, n), make([]string, n), make([]string, n), make([]pgtype.Text, n)
@@ -329,7 +272,7 @@ func (s *LoyaltyStore) insertLedgerColumns(ctx context.Context, rows []ledgerRow
 	return err
 }
 
-func (s *LoyaltyStore) take(q *gorm.DB) (loyalty.Transaction, error) {
+func (s *LedgerStore) take(q *gorm.DB) (loyalty.Transaction, error) {
 	var r ledgerRow
 	if err := q.Take(&r).Error; err != nil {
 		return loyalty.Transaction{}, notFound(err, loyalty.ErrNotFound)
@@ -338,12 +281,12 @@ func (s *LoyaltyStore) take(q *gorm.DB) (loyalty.Transaction, error) {
 }
 
 // Transaction returns a ledger line.
-func (s *LoyaltyStore) Transaction(ctx context.Context, orgID, id uuid.UUID) (loyalty.Transaction, error) {
+func (s *LedgerStore) Transaction(ctx context.Context, orgID, id uuid.UUID) (loyalty.Transaction, error) {
 	return s.take(s.with(ctx).Where("org_id = ? AND id = ?", orgID, id))
 }
 
 // ByExternalID finds a ledger line by the integrator's id.
-func (s *LoyaltyStore) ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (loyalty.Transaction, error) {
+func (s *LedgerStore) ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (loyalty.Transaction, error) {
 	return s.take(s.with(ctx).Where("org_id = ? AND external_id IS NOT NULL AND external_id = ?", orgID, externalID))
 }
 
@@ -352,160 +295,15 @@ var ledgerSortKeys = map[string]sortKey[ledgerRow]{
 }
 
 // Transactions lists a customer's ledger.
-func (s *LoyaltyStore) Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[loyalty.Transaction], error) {
+func (s *LedgerStore) Transactions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[loyalty.Transaction], error) {
 	q := s.with(ctx).Model(&ledgerRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID)
 	return keysetPage(q, p, ledgerSortKeys, func(r ledgerRow) uuid.UUID { return r.ID }, gormScan[ledgerRow](q), ledgerRow.toTransaction)
-}
-
-type rewardRow struct {
-	OrgID       uuid.UUID `gorm:"primaryKey"`
-	ID          uuid.UUID `gorm:"primaryKey"`
-	Name        string
-	Description string
-	CostPoints  int64
-	Stock       *int64
-	MinTier     string
-	Active      bool
-	Version     int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-func (rewardRow) TableName() string { return "loyalty_rewards" }
-
-func toRewardRow(r loyalty.Reward) rewardRow {
-	return rewardRow{OrgID: r.OrgID, ID: r.ID, Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock,
-		MinTier: r.MinTier, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
-
-func (r rewardRow) toReward() loyalty.Reward {
-	return loyalty.Reward{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Description: r.Description, CostPoints: r.CostPoints, Stock: r.Stock,
-		MinTier: r.MinTier, Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-}
-
-// InsertReward adds a reward.
-func (s *LoyaltyStore) InsertReward(ctx context.Context, r loyalty.Reward) error {
-	row := toRewardRow(r)
-	return translate(s.with(ctx).Create(&row).Error)
-}
-
-// UpdateReward writes a reward whose stored version is prev.
-func (s *LoyaltyStore) UpdateReward(ctx context.Context, r loyalty.Reward, prev int64) error {
-	row := toRewardRow(r)
-	res := s.with(ctx).Model(&rewardRow{}).Where("org_id = ? AND id = ? AND version = ?", r.OrgID, r.ID, prev).
-		Select("*").Omit("org_id", "id", "created_at").Updates(&row)
-	if res.Error != nil {
-		return translate(res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return loyalty.ErrRewardConflict
-	}
-	return nil
-}
-
-// Reward returns a reward.
-func (s *LoyaltyStore) Reward(ctx context.Context, orgID, id uuid.UUID) (loyalty.Reward, error) {
-	var r rewardRow
-	if err := s.with(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&r).Error; err != nil {
-		return loyalty.Reward{}, notFound(err, loyalty.ErrRewardNotFound)
-	}
-	return r.toReward(), nil
-}
-
-var rewardSortKeys = map[string]sortKey[rewardRow]{
-	"created_at": {column: "created_at", isTime: true, value: func(r rewardRow) any { return r.CreatedAt }},
-}
-
-// Rewards lists the catalogue.
-func (s *LoyaltyStore) Rewards(ctx context.Context, orgID uuid.UUID, activeOnly bool, p page.Request) (page.Result[loyalty.Reward], error) {
-	q := s.with(ctx).Model(&rewardRow{}).Where("org_id = ?", orgID)
-	if activeOnly {
-		q = q.Where("active")
-	}
-	return keysetPage(q, p, rewardSortKeys, func(r rewardRow) uuid.UUID { return r.ID }, gormScan[rewardRow](q), rewardRow.toReward)
-}
-
-// TakeStock takes n of a limited reward (n < 0 gives back) in one conditional UPDATE, so that
-// racing redemptions never take more than there is.
-func (s *LoyaltyStore) TakeStock(ctx context.Context, orgID, rewardID uuid.UUID, n int64) error {
-	res := s.with(ctx).Model(&rewardRow{}).Where("org_id = ? AND id = ? AND stock IS NOT NULL AND stock >= ?", orgID, rewardID, n).
-		UpdateColumn("stock", gorm.Expr("stock - ?", n))
-	if res.Error != nil {
-		return translate(res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return nil
-	}
-	var limited int64
-	err := s.with(ctx).Model(&rewardRow{}).Where("org_id = ? AND id = ? AND stock IS NOT NULL", orgID, rewardID).Count(&limited).Error
-	if err != nil {
-		return translate(err)
-	}
-	if limited > 0 {
-		return loyalty.ErrOutOfStock
-	}
-	return nil
-}
-
-type redemptionRow struct {
-	OrgID               uuid.UUID `gorm:"primaryKey"`
-	ID                  uuid.UUID `gorm:"primaryKey"`
-	CustomerID          uuid.UUID
-	RewardID            uuid.UUID
-	Code                string
-	Points              int64
-	Status              string
-	TransactionID       uuid.UUID
-	CancelTransactionID *uuid.UUID
-	CreatedAt           time.Time
-	CancelledAt         *time.Time
-}
-
-func (redemptionRow) TableName() string { return "loyalty_redemptions" }
-
-func (r redemptionRow) toRedemption() loyalty.Redemption {
-	return loyalty.Redemption{ID: r.ID, OrgID: r.OrgID, CustomerID: r.CustomerID, RewardID: r.RewardID, Code: r.Code, Points: r.Points,
-		Status: r.Status, TransactionID: r.TransactionID, CancelTransactionID: r.CancelTransactionID, CreatedAt: r.CreatedAt.UTC(),
-		CancelledAt: utcPtr(r.CancelledAt)}
-}
-
-// InsertRedemption stores a redemption.
-func (s *LoyaltyStore) InsertRedemption(ctx context.Context, r loyalty.Redemption) error {
-	row := redemptionRow{OrgID: r.OrgID, ID: r.ID, CustomerID: r.CustomerID, RewardID: r.RewardID, Code: r.Code, Points: r.Points,
-		Status: r.Status, TransactionID: r.TransactionID, CreatedAt: r.CreatedAt}
-	return translate(s.with(ctx).Create(&row).Error)
-}
-
-// CancelRedemption marks an active redemption cancelled.
-func (s *LoyaltyStore) CancelRedemption(ctx context.Context, r loyalty.Redemption) (bool, error) {
-	res := s.with(ctx).Model(&redemptionRow{}).Where("org_id = ? AND id = ? AND status = ?", r.OrgID, r.ID, loyalty.RedemptionActive).
-		Updates(map[string]any{"status": r.Status, "cancel_transaction_id": r.CancelTransactionID, "cancelled_at": r.CancelledAt})
-	return res.RowsAffected == 1, translate(res.Error)
-}
-
-// Redemption returns a customer's redemption.
-func (s *LoyaltyStore) Redemption(ctx context.Context, orgID, customerID, id uuid.UUID) (loyalty.Redemption, error) {
-	var r redemptionRow
-	if err := s.with(ctx).Where("org_id = ? AND customer_id = ? AND id = ?", orgID, customerID, id).Take(&r).Error; err != nil {
-		return loyalty.Redemption{}, notFound(err, loyalty.ErrRedemptionNotFound)
-	}
-	return r.toRedemption(), nil
-}
-
-var redemptionSortKeys = map[string]sortKey[redemptionRow]{
-	"created_at": {column: "created_at", isTime: true, value: func(r redemptionRow) any { return r.CreatedAt }},
-}
-
-// Redemptions lists a customer's redemptions.
-func (s *LoyaltyStore) Redemptions(ctx context.Context, orgID, customerID uuid.UUID, p page.Request) (page.Result[loyalty.Redemption], error) {
-	q := s.with(ctx).Model(&redemptionRow{}).Where("org_id = ? AND customer_id = ?", orgID, customerID)
-	return keysetPage(q, p, redemptionSortKeys, func(r redemptionRow) uuid.UUID { return r.ID }, gormScan[redemptionRow](q), redemptionRow.toRedemption)
 }
 
 // ConsumeLots takes points from a customer's lots: the preferred one first, then those expiring
 // soonest (never-expiring last), oldest first. Accounts from before lots existed may have fewer
 // points in lots than in their balance; then it takes what there is.
-func (s *LoyaltyStore) ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error {
+func (s *LedgerStore) ConsumeLots(ctx context.Context, orgID, customerID uuid.UUID, points int64, prefer *uuid.UUID) error {
 	var lots []ledgerRow
 	preferred := uuid.Nil
 	if prefer != nil {
@@ -534,7 +332,7 @@ func (s *LoyaltyStore) ConsumeLots(ctx context.Context, orgID, customerID uuid.U
 }
 
 // ExpiringBy sums a customer's points in lots that expire by each of the times.
-func (s *LoyaltyStore) ExpiringBy(ctx context.Context, orgID, customerID uuid.UUID, by []time.Time) ([]int64, error) {
+func (s *LedgerStore) ExpiringBy(ctx context.Context, orgID, customerID uuid.UUID, by []time.Time) ([]int64, error) {
 	out := make([]int64, len(by))
 	for i, t := range by {
 		var sum sql.NullInt64
@@ -550,7 +348,7 @@ func (s *LoyaltyStore) ExpiringBy(ctx context.Context, orgID, customerID uuid.UU
 }
 
 // ExpiredLots empties the lots that expired by asOf and returns, per customer, what they had left.
-func (s *LoyaltyStore) ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error) {
+func (s *LedgerStore) ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf time.Time) (map[uuid.UUID]int64, error) {
 	var lots []ledgerRow
 	scope := func() *gorm.DB {
 		return s.with(ctx).Model(&ledgerRow{}).Where("org_id = ? AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", orgID, asOf.UTC())
@@ -569,32 +367,15 @@ func (s *LoyaltyStore) ExpiredLots(ctx context.Context, orgID uuid.UUID, asOf ti
 }
 
 // OrgsWithExpiredLots lists the organizations with points to expire by asOf.
-func (s *LoyaltyStore) OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error) {
+func (s *LedgerStore) OrgsWithExpiredLots(ctx context.Context, asOf time.Time) ([]uuid.UUID, error) {
 	var orgs []uuid.UUID
 	err := s.with(ctx).Model(&ledgerRow{}).Distinct("org_id").
 		Where("remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?", asOf.UTC()).Pluck("org_id", &orgs).Error
 	return orgs, translate(err)
 }
 
-// TieredPrograms returns the programs that have tiers.
-func (s *LoyaltyStore) TieredPrograms(ctx context.Context) ([]loyalty.Program, error) {
-	var orgs []uuid.UUID
-	if err := s.with(ctx).Model(&programRow{}).Where("tiers <> '[]'").Pluck("org_id", &orgs).Error; err != nil {
-		return nil, translate(err)
-	}
-	out := make([]loyalty.Program, 0, len(orgs))
-	for _, org := range orgs {
-		p, err := s.Program(ctx, org)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // EarnedBetween lists the customers with earnings made in [from, to).
-func (s *LoyaltyStore) EarnedBetween(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]uuid.UUID, error) {
+func (s *LedgerStore) EarnedBetween(ctx context.Context, orgID uuid.UUID, from, to time.Time) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
 	err := s.with(ctx).Model(&ledgerRow{}).Distinct("customer_id").
 		Where("org_id = ? AND type = ? AND created_at >= ? AND created_at < ?", orgID, loyalty.Earn, from.UTC(), to.UTC()).Pluck("customer_id", &ids).Error
