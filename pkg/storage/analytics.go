@@ -40,14 +40,15 @@ func (s *AnalyticsStore) OrgCurrency(ctx context.Context, orgID uuid.UUID) (stri
 // execution's own parameters (pgx caches prepared statements, and after five executions
 // PostgreSQL may switch to a generic plan: the 12-month KPIs went from 2.5 s to 22 s).
 func (s *AnalyticsStore) heavy(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		tx := s.with(ctx)
 		if s.dialect == Postgres {
 			if err := tx.Exec("SET LOCAL work_mem = '256MB'; SET LOCAL plan_cache_mode = force_custom_plan").Error; err != nil {
 				return err
 			}
 		}
 		return fn(tx)
-	}))
+	})
 }
 
 // analyze refreshes the planner's statistics of a table whose organization's rows were just
@@ -381,13 +382,14 @@ func (runRow) TableName() string { return "analytics_runs" }
 
 // SaveRun stores a run's summary, replacing an earlier run of the same kind and as-of date.
 func (s *AnalyticsStore) SaveRun(ctx context.Context, r analytics.Run) error {
-	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		tx := s.with(ctx)
 		if err := tx.Where("org_id = ? AND kind = ? AND as_of = ?", r.OrgID, r.Kind, r.AsOf).Delete(&runRow{}).Error; err != nil {
 			return err
 		}
 		return tx.Create(&runRow{OrgID: r.OrgID, Kind: r.Kind, AsOf: r.AsOf.UTC(), JobID: r.JobID,
 			Summary: jsonValue[json.RawMessage]{V: r.Summary}, CreatedAt: r.CreatedAt}).Error
-	}))
+	})
 }
 
 // LatestRun answers the run as of asOf, or the latest stored.

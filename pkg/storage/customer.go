@@ -626,17 +626,17 @@ func (c conn) addPurchaseFigures(ctx context.Context, orgID uuid.UUID, fresh []p
 	byCustomer := map[uuid.UUID]*sums{}
 	var ids []uuid.UUID
 	for _, p := range fresh {
-		c := byCustomer[p.CustomerID]
-		if c == nil {
-			c = &sums{first: p.OccurredAt, last: p.OccurredAt}
-			byCustomer[p.CustomerID] = c
+		sum := byCustomer[p.CustomerID]
+		if sum == nil {
+			sum = &sums{first: p.OccurredAt, last: p.OccurredAt}
+			byCustomer[p.CustomerID] = sum
 			ids = append(ids, p.CustomerID)
 		}
-		c.n++
+		sum.n++
 		if p.Amount.Currency == currency {
-			c.total = c.total.Add(p.Amount.Amount.Sub(p.RefundedAmount))
+			sum.total = sum.total.Add(p.Amount.Amount.Sub(p.RefundedAmount))
 		}
-		c.first, c.last = minTime(c.first, p.OccurredAt), maxTime(c.last, p.OccurredAt)
+		sum.first, sum.last = minTime(sum.first, p.OccurredAt), maxTime(sum.last, p.OccurredAt)
 	}
 	if c.dialect != Postgres {
 		return c.refreshPurchaseFigures(ctx, orgID, ids, currency)
@@ -645,8 +645,8 @@ func (c conn) addPurchaseFigures(ctx context.Context, orgID uuid.UUID, fresh []p
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	counts, totals, firsts, lasts := make([]int64, len(ids)), make([]string, len(ids)), make([]time.Time, len(ids)), make([]time.Time, len(ids))
 	for i, id := range ids {
-		c := byCustomer[id]
-		counts[i], totals[i], firsts[i], lasts[i] = int64(c.n), c.total.String(), c.first.UTC(), c.last.UTC()
+		sum := byCustomer[id]
+		counts[i], totals[i], firsts[i], lasts[i] = int64(sum.n), sum.total.String(), sum.first.UTC(), sum.last.UTC()
 	}
 	added, _, args := unnest([]pgColumn{{"id", "uuid", pgUUIDs(ids)}, {"n", "int8", counts}, {"total", "numeric", totals},
 		{"first", "timestamptz", firsts}, {"last", "timestamptz", lasts}}, 3)

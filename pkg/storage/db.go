@@ -17,9 +17,12 @@
 //
 // Data access. GORM builds the single-row reads and writes and the simple filtered lists. SQL is
 // written out where GORM cannot say it or costs too much on a hot path: set-based and multi-row
-// statements, dialect-specific ones (each PostgreSQL fast path sits in one `if c.dialect ==
-// Postgres` block at the top of its method, the portable statement after it), and the hottest reads
-// (getCustomer). Column-wise batches go through insertColumns, unnest and queryIDs (columnar.go).
+// statements, dialect-specific ones, and the hottest reads (getCustomer). A PostgreSQL fast path
+// is one `if c.dialect == Postgres` block that returns (or, inside a chunk loop, one if/else),
+// with the portable statement after it. Column-wise batches go through insertColumns, unnest and
+// queryIDs (columnar.go). Reports that aggregate across tables (analytics, the timeline) join
+// them in one statement; every other need a store has of another family's tables goes through
+// that family's helper.
 package storage
 
 import (

@@ -164,7 +164,8 @@ func (s *FeedbackStore) SLAs(ctx context.Context, orgID uuid.UUID) ([]feedback.S
 
 // SetSLAs replaces the organization's targets.
 func (s *FeedbackStore) SetSLAs(ctx context.Context, orgID uuid.UUID, slas []feedback.SLA) error {
-	return translate(s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		tx := s.with(ctx)
 		if err := tx.Where("org_id = ?", orgID).Delete(&slaRow{}).Error; err != nil {
 			return err
 		}
@@ -173,7 +174,7 @@ func (s *FeedbackStore) SetSLAs(ctx context.Context, orgID uuid.UUID, slas []fee
 			rows[i] = slaRow{OrgID: orgID, Priority: sla.Priority, FirstResponseMinutes: int(sla.FirstResponse.Minutes()), ResolutionMinutes: int(sla.Resolution.Minutes())}
 		}
 		return tx.Create(&rows).Error
-	}))
+	})
 }
 
 // Transitions reads a complaint's status changes from the change log, oldest first.

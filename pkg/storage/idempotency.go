@@ -46,7 +46,8 @@ func (s *IdempotencyStore) Claim(ctx context.Context, r idempotency.Record) (*id
 	row := idempotencyRow{OrgID: r.OrgID, CredentialID: r.CredentialID, Key: r.Key, RequestHash: r.RequestHash,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}
 	var existing *idempotency.Record
-	err := s.with(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		tx := s.with(ctx)
 		if err := row.where(tx).Where("expires_at <= ?", r.CreatedAt).Delete(&idempotencyRow{}).Error; err != nil {
 			return err
 		}
