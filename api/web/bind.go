@@ -2,8 +2,11 @@ package web
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
+	"strconv"
+	"time"
+
 	"fmt"
 	"io"
 	"mime"
@@ -11,8 +14,12 @@ import (
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/go-playground/validator/v10"
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 )
@@ -62,38 +69,97 @@ func Bind(c echo.Context, dst any) error {
 	return Decode(body, dst)
 }
 
-// Decode parses JSON into dst, refusing unknown fields and trailing data, then validates dst.
+// MaxDepth bounds how deeply a request body's JSON may nest: a body is checked against it before
+// it is decoded or merged, whose cost grows faster than the nesting (a 58 KB merge patch nesting
+// 10,000 levels took 1 GB).
+const MaxDepth = 12
+
+// Decode parses JSON into dst strictly: unknown members, duplicate names, invalid UTF-8, the NUL
+// character (which no text column can hold) and nesting deeper than MaxDepth are refused, as is
+// data after the value. Then dst's validate tags are checked.
 func Decode(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return apperr.New(apperr.KindBadRequest, "the request body is empty; a JSON object is required")
+	if err := Check(body); err != nil {
+		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true)); err != nil {
 		return decodeError(err)
-	}
-	if dec.More() {
-		return apperr.New(apperr.KindBadRequest, "the request body has data after the JSON value")
 	}
 	return Validate(dst)
 }
 
+// Check refuses a body that is empty, not one JSON value, nested deeper than MaxDepth, or that has
+// a NUL character in a string, naming where.
+func Check(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return apperr.New(apperr.KindBadRequest, "the request body is empty; a JSON object is required")
+	}
+	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	for {
+		tok, err := dec.ReadToken()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return decodeError(err)
+		}
+		if dec.StackDepth() > MaxDepth {
+			return fieldProblem(dec.StackPointer(), "nests deeper than %d levels", MaxDepth)
+		}
+		if tok.Kind() == '"' && strings.IndexByte(tok.String(), 0) >= 0 {
+			at := dec.StackPointer()
+			if strings.IndexByte(at.LastToken(), 0) >= 0 { // a member name
+				return fieldProblem(at.Parent(), "has a member name with the NUL character (\\u0000)")
+			}
+			return fieldProblem(at, "must not contain the NUL character (\\u0000)")
+		}
+	}
+}
+
+// fieldProblem is a bad request about the member at pointer.
+func fieldProblem(pointer jsontext.Pointer, format string, args ...any) error {
+	field := FieldPath(pointer)
+	msg := fmt.Sprintf(format, args...)
+	e := apperr.New(apperr.KindBadRequest, "%s %s", field, msg)
+	if field == "" {
+		e = apperr.New(apperr.KindBadRequest, "the body %s", msg)
+	}
+	e.Fields = []apperr.FieldError{{Field: field, Message: msg}}
+	return e
+}
+
+// FieldPath turns a JSON pointer (/items/2/name) into the field names errors use (items[2].name).
+func FieldPath(p jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range p.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
+}
+
 func decodeError(err error) error {
-	var syntax *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
+	var syntax *jsontext.SyntacticError
+	var semantic *json.SemanticError
 	switch {
-	case errors.As(err, &syntax):
-		return apperr.New(apperr.KindBadRequest, "malformed JSON at byte %d: %s", syntax.Offset, syntax.Error())
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		e := apperr.New(apperr.KindBadRequest, "field %s must be %s, not %s", field, jsonType(typeErr.Type), typeErr.Value)
-		e.Fields = []apperr.FieldError{{Field: field, Message: fmt.Sprintf("must be %s", jsonType(typeErr.Type))}}
-		return e
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+	case errors.As(err, &semantic) && errors.Is(semantic.Err, json.ErrUnknownName):
+		field := FieldPath(semantic.JSONPointer)
 		e := apperr.New(apperr.KindBadRequest, "unknown or read-only field %q", field)
 		e.Fields = []apperr.FieldError{{Field: field, Message: "is not a writable field of this resource"}}
 		return e
+	case errors.As(err, &semantic):
+		return fieldProblem(semantic.JSONPointer, "%s", expected(semantic.GoType))
+	case errors.As(err, &syntax) && errors.Is(syntax.Err, jsontext.ErrDuplicateName):
+		return fieldProblem(syntax.JSONPointer, "is given twice")
+	case errors.As(err, &syntax) && strings.Contains(syntax.Err.Error(), "UTF-8"):
+		return fieldProblem(syntax.JSONPointer, "is not valid UTF-8")
+	case errors.As(err, &syntax):
+		return apperr.New(apperr.KindBadRequest, "malformed JSON at byte %d: %s", syntax.ByteOffset, syntax.Err)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.New(apperr.KindBadRequest, "malformed JSON: unexpected end of input")
 	default:
@@ -101,22 +167,39 @@ func decodeError(err error) error {
 	}
 }
 
-func jsonType(t reflect.Type) string {
+// expected says what a value of Go type t must look like in JSON.
+func expected(t reflect.Type) string {
+	if t == nil {
+		return "has a value of the wrong type"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t {
+	case reflect.TypeFor[time.Time]():
+		return "must be an RFC 3339 time such as \"2026-01-02T15:04:05Z\""
+	case reflect.TypeFor[uuid.UUID]():
+		return "must be a UUID"
+	case reflect.TypeFor[decimal.Decimal]():
+		return "must be a decimal number in a string, such as \"19.90\""
+	}
 	switch t.Kind() {
 	case reflect.String:
-		return "a string"
+		return "must be a string"
 	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int32, reflect.Int64, reflect.Float64:
-		return "a number"
-	case reflect.Slice:
-		return "an array"
+		return "must be true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return fmt.Sprintf("must be a whole number from %d to %d", int64(-1)<<(t.Bits()-1), int64(1)<<(t.Bits()-1)-1)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "must be a whole number, not negative"
+	case reflect.Float32, reflect.Float64:
+		return "must be a number"
+	case reflect.Slice, reflect.Array:
+		return "must be an array"
 	case reflect.Map, reflect.Struct:
-		return "an object"
-	case reflect.Pointer:
-		return jsonType(t.Elem())
+		return "must be an object"
 	}
-	return t.String()
+	return "has a value of the wrong type"
 }
 
 // Validate checks dst's validate tags and reports every offending field at once.
@@ -173,8 +256,11 @@ func MergePatch(doc any, patch []byte, dst any) error {
 	if !bytes.HasPrefix(bytes.TrimSpace(patch), []byte("{")) {
 		return apperr.New(apperr.KindBadRequest, "a merge patch must be a JSON object")
 	}
-	current, err := json.Marshal(doc)
+	current, err := stdjson.Marshal(doc)
 	if err != nil {
+		return err
+	}
+	if err := Check(patch); err != nil {
 		return err
 	}
 	merged, err := jsonpatch.MergePatch(current, patch)
