@@ -18,6 +18,7 @@ package api
 
 import (
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -53,20 +54,25 @@ import (
 
 // Config is what the router needs.
 type Config struct {
-	Log            *slog.Logger
-	Registry       *prometheus.Registry
-	Ready          opsapi.Pinger
-	Auth           *auth.Service
-	Customers      *customer.Service
-	Contacts       *contact.Service
-	Timeline       *timeline.Service
-	Feedback       *feedback.Service
-	Purchases      *purchase.Service
-	Loyalty        *loyalty.Service
-	Analytics      *analytics.Service
-	Jobs           *job.Runner
-	Idempotency    idempotency.Store
-	RateLimit      *ratelimit.Limiter
+	Log         *slog.Logger
+	Registry    *prometheus.Registry
+	Ready       opsapi.Pinger
+	Auth        *auth.Service
+	Customers   *customer.Service
+	Contacts    *contact.Service
+	Timeline    *timeline.Service
+	Feedback    *feedback.Service
+	Purchases   *purchase.Service
+	Loyalty     *loyalty.Service
+	Analytics   *analytics.Service
+	Jobs        *job.Runner
+	Idempotency idempotency.Store
+	RateLimit   *ratelimit.Limiter
+	// AuthFailures is the budget of failed credentials per client address.
+	AuthFailures *ratelimit.Limiter
+	// TrustedProxies are the networks whose X-Forwarded-For is believed; none by default, so that a
+	// client cannot choose the address its limits are kept under.
+	TrustedProxies []*net.IPNet
 	CORSOrigins    []string
 	BodyLimit      string // e.g. "1M"
 	BatchBodyLimit string // e.g. "16M"
@@ -78,7 +84,14 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = web.ErrorHandler(cfg.Log)
-	e.IPExtractor = echo.ExtractIPFromXFFHeader() // trusts proxies on private networks only
+	e.IPExtractor = echo.ExtractIPDirect()
+	if len(cfg.TrustedProxies) > 0 {
+		trust := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range cfg.TrustedProxies {
+			trust = append(trust, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(trust...)
+	}
 
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{Generator: func() string { return uuid.Must(uuid.NewV7()).String() }}))
 	e.Use(mid.Observe(cfg.Log, mid.NewMetrics(cfg.Registry)))
@@ -103,7 +116,7 @@ func New(cfg Config) *echo.Echo {
 
 	v1 := e.Group("/v1")
 	public := web.NewRoutes(v1, mid.RateLimit(cfg.RateLimit))
-	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
+	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth, cfg.AuthFailures), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
 	authapi.Register(public, private, cfg.Auth)
 	customerapi.Register(private, cfg.Customers)
 	contactapi.Register(private, cfg.Contacts)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -50,8 +51,12 @@ type Options struct {
 	RateLimit     float64
 	RateBurst     int
 	LoginAttempts int
-	SignupClosed  bool
-	AccessTTL     time.Duration
+	// AuthFailures is the budget of failed credentials per client address; default 1,000.
+	AuthFailures int
+	// TrustedProxies are the networks whose X-Forwarded-For the server believes.
+	TrustedProxies []*net.IPNet
+	SignupClosed   bool
+	AccessTTL      time.Duration
 	// Now is the clock of services that compute deadlines (complaint SLAs); default the real one.
 	Now func() time.Time
 }
@@ -68,6 +73,9 @@ func NewWith(t *testing.T, o Options) *Env {
 	if o.LoginAttempts == 0 {
 		o.LoginAttempts = 1000
 	}
+	if o.AuthFailures == 0 {
+		o.AuthFailures = 1000
+	}
 	if o.AccessTTL == 0 {
 		o.AccessTTL = 15 * time.Minute
 	}
@@ -75,7 +83,7 @@ func NewWith(t *testing.T, o Options) *Env {
 	a := app.New(db, app.Config{
 		JWTSecret: Secret, SignupOpen: !o.SignupClosed, AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: time.Hour,
 		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: 5 * time.Second, DefaultRegion: "US",
-		RateLimit: o.RateLimit, RateBurst: o.RateBurst, RequestTimeout: 30 * time.Second, Now: o.Now,
+		RateLimit: o.RateLimit, RateBurst: o.RateBurst, AuthFailures: o.AuthFailures, TrustedProxies: o.TrustedProxies, RequestTimeout: 30 * time.Second, Now: o.Now,
 	}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
 	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, router: contractRouter(t)}
 }
@@ -123,6 +131,8 @@ type Req struct {
 	Body         any // marshalled to JSON unless a string or []byte
 	Token        string
 	Header       map[string]string
+	// RemoteAddr is the client's address (host:port); httptest's 192.0.2.1:1234 when empty.
+	RemoteAddr string
 }
 
 // Expect sends a request, fails the test unless it answers want, and returns the JSON object
@@ -177,6 +187,9 @@ func (e *Env) Do(t *testing.T, r Req) *Response {
 	}
 	for k, v := range r.Header {
 		req.Header.Set(k, v)
+	}
+	if r.RemoteAddr != "" {
+		req.RemoteAddr = r.RemoteAddr
 	}
 	var reqBody []byte
 	if body != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/auth"
+	"github.com/rapportcrm/rapport/pkg/ratelimit"
 )
 
 const principalKey = "rapport.principal"
@@ -21,16 +22,27 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, credential string) (auth.Principal, error)
 }
 
-// Authenticate requires a valid bearer credential and remembers the caller.
-func Authenticate(a Authenticator) echo.MiddlewareFunc {
+// Authenticate requires a valid bearer credential and remembers the caller. Each credential that
+// fails spends a token of its client address's failure bucket; an address whose bucket is empty is
+// answered 429 before its next credential is even looked up, so a flood of bad credentials costs
+// the database nothing.
+func Authenticate(a Authenticator, failures *ratelimit.Limiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			key := "ip:" + c.RealIP()
+			if d := failures.Check(key); !d.Allowed {
+				return rateLimited(d)
+			}
 			scheme, credential, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(credential) == "" {
+				failures.Take(key)
 				return errNoCredentials
 			}
 			p, err := a.Authenticate(c.Request().Context(), strings.TrimSpace(credential))
 			if err != nil {
+				if apperr.KindOf(err) == apperr.KindUnauthorized {
+					failures.Take(key)
+				}
 				return err
 			}
 			c.Set(principalKey, p)

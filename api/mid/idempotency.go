@@ -36,6 +36,9 @@ func Idempotency(store idempotency.Store) echo.MiddlewareFunc {
 			if len(key) > maxIdempotencyKey {
 				return web.BadRequest("Idempotency-Key", "must be at most %d characters", maxIdempotencyKey)
 			}
+			if !web.Printable(key) {
+				return web.BadRequest("Idempotency-Key", "must be UTF-8 text without NUL characters")
+			}
 			body, err := io.ReadAll(c.Request().Body)
 			if err != nil {
 				return err

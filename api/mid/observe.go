@@ -3,6 +3,7 @@ package mid
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -41,7 +42,7 @@ func Observe(log *slog.Logger, m *Metrics) echo.MiddlewareFunc {
 			if route == "" {
 				route = "unmatched"
 			}
-			m.duration.WithLabelValues(req.Method, route, strconv.Itoa(res.Status)).Observe(elapsed.Seconds())
+			m.duration.WithLabelValues(methodLabel(req.Method), route, strconv.Itoa(res.Status)).Observe(elapsed.Seconds())
 			attrs := []slog.Attr{
 				slog.String("request_id", res.Header().Get(echo.HeaderXRequestID)),
 				slog.String("method", req.Method), slog.String("path", req.URL.Path), slog.String("route", route),
@@ -55,6 +56,17 @@ func Observe(log *slog.Logger, m *Metrics) echo.MiddlewareFunc {
 			return nil
 		}
 	}
+}
+
+// methodLabel bounds the method label to the methods HTTP defines: a client inventing methods must
+// not invent metric series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
 }
 
 // Deadline bounds each request's context, so that a stuck database cannot hold a request forever.

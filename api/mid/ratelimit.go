@@ -26,11 +26,16 @@ func RateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 			h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
 			h.Set("RateLimit-Reset", strconv.Itoa(int(d.Reset.Seconds()+0.999)))
 			if !d.Allowed {
-				e := *errRateLimited
-				e.RetryAfter = d.RetryAfter
-				return &e
+				return rateLimited(d)
 			}
 			return next(c)
 		}
 	}
+}
+
+// rateLimited is the 429 of a bucket with no token left.
+func rateLimited(d ratelimit.Decision) error {
+	e := *errRateLimited
+	e.RetryAfter = d.RetryAfter
+	return &e
 }

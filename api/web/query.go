@@ -6,9 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
+
+	"github.com/rapportcrm/rapport/pkg/apperr"
 )
 
 // Query reads a list's query parameters: it knows which are allowed, and parses each strictly.
@@ -18,10 +21,41 @@ type Query struct {
 	errs    []error
 }
 
-// NewQuery starts reading c's query; filters are the parameters allowed beside limit, cursor and sort.
+// MaxValues bounds how often one parameter may be repeated (tag=a&tag=b…).
+const MaxValues = 50
+
+// NewQuery starts reading c's query; filters are the parameters allowed beside limit, cursor and
+// sort. A query that cannot be parsed (more than 10,000 parameters among others), a name or value
+// that is not UTF-8 or holds a NUL character, or a parameter repeated more than MaxValues times is
+// refused: echo's QueryParams would silently drop the whole query, or pass the bytes to SQL.
 func NewQuery(c echo.Context, filters ...string) *Query {
-	return &Query{values: c.QueryParams(), allowed: append([]string{"limit", "cursor", "sort"}, filters...)}
+	q := &Query{allowed: append([]string{"limit", "cursor", "sort"}, filters...)}
+	values, err := url.ParseQuery(c.Request().URL.RawQuery)
+	if err != nil {
+		q.errs = append(q.errs, apperr.New(apperr.KindBadRequest, "the query string cannot be read: %v", err))
+		return q
+	}
+	for name, vs := range values {
+		if !Printable(name) {
+			q.errs = append(q.errs, apperr.New(apperr.KindBadRequest, "a query parameter name is not UTF-8 text without NUL characters"))
+			return q
+		}
+		if len(vs) > MaxValues {
+			q.fail(name, "may be given at most %d times", MaxValues)
+		}
+		for _, v := range vs {
+			if !Printable(v) {
+				q.fail(name, "must be UTF-8 text without NUL characters")
+				break
+			}
+		}
+	}
+	q.values = values
+	return q
 }
+
+// Printable tells whether s is UTF-8 without the NUL character: what a text column can store.
+func Printable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 func (q *Query) fail(field, format string, args ...any) {
 	q.errs = append(q.errs, BadRequest(field, format, args...))
@@ -117,6 +151,9 @@ func (q *Query) UUID(name string) *uuid.UUID {
 
 // Err reports the first bad or unknown parameter.
 func (q *Query) Err() error {
+	if len(q.errs) > 0 && q.values == nil {
+		return q.errs[0] // the query could not be read at all
+	}
 	for name := range q.values {
 		if !slices.Contains(q.allowed, name) {
 			return BadRequest(name, "unknown query parameter %q; allowed: %s", name, strings.Join(q.allowed, ", "))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"reflect"
 	"strings"
@@ -30,6 +31,8 @@ type config struct {
 	RateLimit       float64       `env:"RATE_LIMIT" envDefault:"50"`
 	RateBurst       int           `env:"RATE_BURST" envDefault:"200"`
 	LoginAttempts   int           `env:"LOGIN_ATTEMPTS" envDefault:"10"`
+	AuthFailures    int           `env:"AUTH_FAILURES" envDefault:"20"`
+	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
@@ -69,8 +72,15 @@ func loadConfig() (config, error) {
 	if cfg.RateLimit <= 0 || cfg.RateBurst < 1 {
 		bad("RATE_LIMIT", "and RAPPORT_RATE_BURST must be positive")
 	}
-	if cfg.LoginAttempts < 1 || cfg.DBMaxConns < 1 {
-		bad("LOGIN_ATTEMPTS", "and RAPPORT_DB_MAX_CONNS must be at least 1")
+	for name, n := range map[string]int{"LOGIN_ATTEMPTS": cfg.LoginAttempts, "DB_MAX_CONNS": cfg.DBMaxConns, "AUTH_FAILURES": cfg.AuthFailures} {
+		if n < 1 {
+			bad(name, "must be at least 1")
+		}
+	}
+	for _, cidr := range cfg.TrustedProxies {
+		if _, _, err := net.ParseCIDR(strings.TrimSpace(cidr)); err != nil {
+			bad("TRUSTED_PROXIES", "must be CIDR networks such as 10.0.0.0/8, not %q", cidr)
+		}
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -132,4 +142,15 @@ Settings (environment variables; README.md says what each means):
 		fmt.Fprintf(&b, "  %-28s default %q\n", p.Key, p.DefaultValue)
 	}
 	return b.String()
+}
+
+// proxies parses RAPPORT_TRUSTED_PROXIES, which loadConfig checked.
+func (c config) proxies() []*net.IPNet {
+	var nets []*net.IPNet
+	for _, cidr := range c.TrustedProxies {
+		if _, n, err := net.ParseCIDR(strings.TrimSpace(cidr)); err == nil {
+			nets = append(nets, n)
+		}
+	}
+	return nets
 }

@@ -101,8 +101,8 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	a := app.New(db, app.Config{
 		JWTSecret: []byte(secret), SignupOpen: cfg.Signup == "open", AccessTokenTTL: cfg.AccessTokenTTL,
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
-		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, CORSOrigins: cfg.CORSOrigins,
-		RequestTimeout: cfg.RequestTimeout,
+		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
+		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
 	}, log, registry)
 	srv := &http.Server{
 		Addr:              cfg.Addr,

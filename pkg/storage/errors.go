@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -33,8 +34,24 @@ func translate(err error) error {
 		return apperr.Wrap(apperr.KindUnavailable, err, errUnavailable.Message)
 	case errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001"):
 		return apperr.Wrap(apperr.KindConflict, err, collided)
+	case errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22"):
+		// A data exception: a value the checks above the database let through. The client sent it.
+		msg, ok := dataExceptions[pgErr.Code]
+		if !ok {
+			msg = "a value cannot be stored as given"
+		}
+		return apperr.Wrap(apperr.KindInvalid, err, msg)
 	}
 	return err
+}
+
+// dataExceptions say in a client's words what each PostgreSQL data exception (class 22) means.
+var dataExceptions = map[string]string{
+	"22003": "a number is too large to be stored",
+	"22008": "a time is outside the range that can be stored",
+	"22021": "a text holds a character that cannot be stored, such as NUL",
+	"22P05": "a text holds a character that cannot be stored, such as NUL",
+	"22001": "a text is too long to be stored",
 }
 
 func isUnavailable(err error) bool {
@@ -49,8 +66,11 @@ func isUnavailable(err error) bool {
 	}
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
+	// A connection that dies mid-answer ends the read early (io.ErrUnexpectedEOF); a request past its
+	// deadline finds its transaction already rolled back (sql.ErrTxDone).
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
-		errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) {
+		errors.Is(err, sql.ErrConnDone) || errors.Is(err, sql.ErrTxDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
 	msg := err.Error()

@@ -1,8 +1,11 @@
 package storage
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,6 +18,7 @@ import (
 func TestTranslateCollisions(t *testing.T) {
 	for code, want := range map[string]apperr.Kind{
 		"40P01": apperr.KindConflict, "40001": apperr.KindConflict, "08006": apperr.KindUnavailable, "23505": apperr.KindInternal,
+		"22003": apperr.KindInvalid, "22021": apperr.KindInvalid, "22P02": apperr.KindInvalid,
 	} {
 		err := translate(fmt.Errorf("exec: %w", &pgconn.PgError{Code: code}))
 		if got := apperr.KindOf(err); got != want {
@@ -23,6 +27,16 @@ func TestTranslateCollisions(t *testing.T) {
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) {
 			t.Errorf("%s: the driver error is no longer wrapped", code)
+		}
+	}
+}
+
+// TestTranslateBrokenConnections: a connection that dies mid-answer, or a transaction a deadline
+// already ended, is the database being unavailable (503), not a server fault.
+func TestTranslateBrokenConnections(t *testing.T) {
+	for _, cause := range []error{io.ErrUnexpectedEOF, sql.ErrTxDone, sql.ErrConnDone, context.DeadlineExceeded} {
+		if got := apperr.KindOf(translate(fmt.Errorf("query: %w", cause))); got != apperr.KindUnavailable {
+			t.Errorf("%v: kind %v, want unavailable", cause, got)
 		}
 	}
 }

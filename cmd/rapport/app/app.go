@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,12 +35,16 @@ type Config struct {
 	AccessTokenTTL  time.Duration
 	RefreshTokenTTL time.Duration
 	// BcryptCost is bcrypt's default when zero; tests lower it.
-	BcryptCost     int
-	LoginAttempts  int
-	AuthCacheTTL   time.Duration
-	DefaultRegion  string
-	RateLimit      float64
-	RateBurst      int
+	BcryptCost    int
+	LoginAttempts int
+	AuthCacheTTL  time.Duration
+	DefaultRegion string
+	RateLimit     float64
+	RateBurst     int
+	// AuthFailures is how many failed credentials a client address may send in a burst, refilled
+	// one a second.
+	AuthFailures   int
+	TrustedProxies []*net.IPNet
 	CORSOrigins    []string
 	RequestTimeout time.Duration
 	// Now is the services' clock: event.Now when nil; tests move it.
@@ -93,6 +98,8 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		Jobs:           jobs,
 		Idempotency:    a.idempotency,
 		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		AuthFailures:   ratelimit.New(1, cfg.AuthFailures),
+		TrustedProxies: cfg.TrustedProxies,
 		CORSOrigins:    cfg.CORSOrigins,
 		BodyLimit:      "1M",
 		BatchBodyLimit: "16M",

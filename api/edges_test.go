@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/rapportcrm/rapport/api/apitest"
+)
+
+// TestBadCredentialsAreThrottledBeforeLookup: a client address that keeps sending bad credentials
+// is answered 429 before its next credential is looked up (the database may even be gone), while
+// other addresses go on.
+func TestBadCredentialsAreThrottledBeforeLookup(t *testing.T) {
+	env := apitest.NewWith(t, apitest.Options{AuthFailures: 3})
+	s := env.Signup(t, "Acme")
+	bad := apitest.Req{Method: "GET", Path: "/v1/customers", Token: "rpk_unknownkeyunknownkeyunknownkey", RemoteAddr: "198.51.100.7:4000"}
+	for i := range 3 {
+		if res := env.Do(t, bad); res.Code != http.StatusUnauthorized {
+			t.Fatalf("bad credential %d: %d", i, res.Code)
+		}
+	}
+	env.DB.Close() // a lookup would now answer 503
+	for _, r := range []apitest.Req{bad, {Method: "GET", Path: "/v1/customers", Token: s.Access, RemoteAddr: bad.RemoteAddr}} {
+		res := env.Do(t, r)
+		if res.Code != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("after 3 failures: %d %v %s", res.Code, res.Header, res.Body)
+		}
+	}
+	if res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers", Token: "not-a-token", RemoteAddr: "203.0.113.9:5000"}); res.Code != http.StatusUnauthorized {
+		t.Fatalf("another address is not throttled: %d", res.Code)
+	}
+}
+
+// TestForwardedForIsBelievedOnlyFromTrustedProxies: by default X-Forwarded-For is ignored, so a
+// client cannot rotate it past the per-address sign-in limit; from a listed proxy it names the client.
+func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
+	_, proxy, _ := net.ParseCIDR("10.1.0.0/16")
+	for _, tc := range []struct {
+		name    string
+		trusted []*net.IPNet
+		limited bool
+	}{
+		{"no proxy is trusted", nil, true},
+		{"the proxy is trusted", []*net.IPNet{proxy}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := apitest.NewWith(t, apitest.Options{LoginAttempts: 1, TrustedProxies: tc.trusted}) // 5 failures per address
+			var last int
+			for i := range 8 {
+				last = env.Do(t, apitest.Req{Method: "POST", Path: "/v1/auth/login", RemoteAddr: "10.1.2.3:999",
+					Header: map[string]string{"X-Forwarded-For": fmt.Sprintf("192.0.2.%d", i+10)},
+					Body:   map[string]string{"email": fmt.Sprintf("nobody%d@example.com", i), "password": "wrong password"}}).Code
+			}
+			if want := map[bool]int{true: http.StatusTooManyRequests, false: http.StatusUnauthorized}[tc.limited]; last != want {
+				t.Fatalf("8th failed sign-in from rotating X-Forwarded-For: %d, want %d", last, want)
+			}
+		})
+	}
+}
+
+// TestQueryStringsThatCannotBeStored: text a database cannot hold, and queries too large to read,
+// answer 400 naming the parameter instead of 500, or instead of silently dropping every filter.
+func TestQueryStringsThatCannotBeStored(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	many := strings.Repeat("x=1&", 10001)
+	for _, tc := range []struct{ name, query, field string }{
+		{"a NUL character", "q=a%00b", "q"},
+		{"invalid UTF-8", "q=%ED%A0%80", "q"},
+		{"a tag given too often", strings.Repeat("tag=a&", 51), "tag"},
+		{"more than 10,000 parameters", many + "status=active", ""},
+		{"a broken escape", "q=%zz", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers?" + tc.query, Token: s.Access})
+			if res.Code != http.StatusBadRequest {
+				t.Fatalf("got %d: %.300s", res.Code, res.Body)
+			}
+			if tc.field != "" && !strings.Contains(string(res.Body), `"field":"`+tc.field+`"`) {
+				t.Errorf("the problem does not name %s: %s", tc.field, res.Body)
+			}
+		})
+	}
+	res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/customers", Token: s.Access, Body: map[string]any{"email": "k@example.com"},
+		Header: map[string]string{"Idempotency-Key": "key-\xff"}})
+	if res.Code != http.StatusBadRequest || !strings.Contains(string(res.Body), "Idempotency-Key") {
+		t.Fatalf("an Idempotency-Key that is not UTF-8: %d %s", res.Code, res.Body)
+	}
+}
+
+// TestMetricsLabelsAreBounded: invented methods do not invent metric series.
+func TestMetricsLabelsAreBounded(t *testing.T) {
+	env := apitest.New(t)
+	for i := range 5 {
+		env.Do(t, apitest.Req{Method: fmt.Sprintf("INVENTED%d", i), Path: "/v1/customers"})
+	}
+	body := string(env.Do(t, apitest.Req{Method: "GET", Path: "/metrics"}).Body)
+	if strings.Contains(body, "INVENTED") || !strings.Contains(body, `method="other"`) {
+		t.Fatalf("method labels: %s", body)
+	}
+}
