@@ -53,9 +53,10 @@ func (x exchange) String() string {
 }
 
 // TestDocsPageInBrowser opens /docs in headless Chromium, against the real router on a real port,
-// as a frontend developer would: the page must render the OpenAPI 3 document (the API's title and
-// its operations; no load error, no script exception), and every request it makes must stay on
-// this server and answer 200, with /openapi.json the only API document it loads.
+// as a frontend developer would: the page must render the OpenAPI 3 document (the API's title,
+// its operations and the link to the problem types; no load error, no script exception), and
+// every request it makes must stay on this server and answer 200, with /openapi.json the only API
+// document it loads.
 func TestDocsPageInBrowser(t *testing.T) {
 	browser := browserPath(t)
 	env := apitest.New(t)
@@ -135,6 +136,10 @@ func TestDocsPageInBrowser(t *testing.T) {
 		if strings.Contains(text, bad) {
 			t.Errorf("the rendered page shows %q:\n%.2000s", bad, text)
 		}
+	}
+	// The description links the pages that explain the problem types.
+	if href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll(".info a")].map(a => a.href).find(h => h.endsWith("/problems/")) ?? ""`)); err != nil || href != srv.URL+"/problems/" {
+		t.Errorf("the description links the problem types at %q, want %s/problems/ (%v)", href, srv.URL, err)
 	}
 	// Swagger UI lists the problems it found in the document (resolver, schema) in this box.
 	if errs, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(".errors-wrapper")?.innerText ?? ""`)); err != nil || errs != "" {

@@ -1,14 +1,18 @@
 package opsapi
 
 import (
+	"bytes"
 	"context"
 	"embed"
+	"html/template"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	swaggerFiles "github.com/swaggo/files/v2"
 
+	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/docs"
+	"github.com/rapportcrm/rapport/pkg/apperr"
 )
 
 // Pinger reports whether the database answers.
@@ -58,4 +62,30 @@ func docsAsset(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	return echo.StaticFileHandler(name, swaggerFiles.FS)(c)
+}
+
+var problemTemplates = template.Must(template.ParseFS(pages, "pages/problems.tmpl"))
+
+// problemIndex lists every problem type.
+func problemIndex(c echo.Context) error {
+	return renderPage(c, "index", web.ProblemTypes())
+}
+
+// problemPage explains one problem type: the page its type URI points at.
+func problemPage(c echo.Context) error {
+	pt, ok := web.LookupProblemType(c.Param("slug"))
+	if !ok {
+		return apperr.New(apperr.KindNotFound, "no such problem type; /problems/ lists them all")
+	}
+	return renderPage(c, "type", pt)
+}
+
+// renderPage renders into a buffer first, so that a template error answers a problem, not half a page.
+func renderPage(c echo.Context, name string, data any) error {
+	var b bytes.Buffer
+	if err := problemTemplates.ExecuteTemplate(&b, name, data); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	return c.HTMLBlob(http.StatusOK, b.Bytes())
 }

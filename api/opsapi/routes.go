@@ -1,6 +1,6 @@
 // Package opsapi serves what operators, tooling and developers need, without auth and outside /v1:
-// health, readiness, Prometheus metrics, the OpenAPI document and the interactive reference that
-// shows it.
+// health, readiness, Prometheus metrics, the OpenAPI document, the interactive reference that
+// shows it, and the pages that explain each problem type.
 package opsapi
 
 import (
@@ -19,4 +19,7 @@ func Register(e *echo.Echo, db Pinger, reg *prometheus.Registry) {
 		e.GET(path, docsPage)
 	}
 	e.GET("/docs/:asset", docsAsset)
+	e.GET("/problems", problemIndex)
+	e.GET("/problems/", problemIndex)
+	e.GET("/problems/:slug", problemPage)
 }
