@@ -7,6 +7,7 @@
 //	@description				Errors are RFC 9457 problem details (application/problem+json). Lists are keyset-paginated:
 //	@description				{data, next_cursor, has_more}. Every POST takes an Idempotency-Key. Every response carries
 //	@description				X-Request-Id and RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.
+//	@description				A problem's type is a page on this server that explains it; [/problems/](/problems/) lists them all.
 //	@BasePath					/v1
 //	@accept						json
 //	@produce					json

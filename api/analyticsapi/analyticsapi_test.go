@@ -25,7 +25,7 @@ type purchase struct {
 // cdnow reads the raw CDNOW sample transactions: sample id, date, CDs, dollars.
 func cdnow(t *testing.T) (customers []string, purchases []purchase) {
 	t.Helper()
-	f, err := os.Open("../../../shared/data/CDNOW_sample.txt")
+	f, err := os.Open("../../testdata/cdnow/CDNOW_sample.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

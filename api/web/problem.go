@@ -16,12 +16,16 @@ import (
 	"github.com/rapportcrm/rapport/pkg/apperr"
 )
 
-// ProblemBase prefixes every problem type URI.
-const ProblemBase = "https://crm.example/problems/"
+// ProblemBase prefixes every problem type URI. It is a relative reference, as RFC 9457 (3.1.1)
+// allows, resolved against the request's URL: the same problem is the same string whichever host
+// name the API is reached by (no Host header is echoed), and on any of them it dereferences to the
+// page that explains it (GET /problems/<slug>).
+const ProblemBase = "/problems/"
 
 // Problem is an RFC 9457 problem details object.
 type Problem struct {
-	Type      string       `json:"type" example:"https://crm.example/problems/validation"`
+	// Identifies the problem type; relative to the API's host, where GET on it explains the type.
+	Type      string       `json:"type" example:"/problems/validation"`
 	Title     string       `json:"title" example:"Validation failed"`
 	Status    int          `json:"status" example:"422"`
 	Detail    string       `json:"detail" example:"2 fields are invalid"`
@@ -37,26 +41,6 @@ type FieldError struct {
 	Field   string `json:"field" example:"email"`
 	Message string `json:"message" example:"must be a valid email address"`
 } // @name FieldError
-
-type problemKind struct {
-	status int
-	slug   string
-	title  string
-}
-
-var kinds = map[apperr.Kind]problemKind{
-	apperr.KindInternal:           {http.StatusInternalServerError, "internal", "Internal server error"},
-	apperr.KindBadRequest:         {http.StatusBadRequest, "bad-request", "Bad request"},
-	apperr.KindInvalid:            {http.StatusUnprocessableEntity, "validation", "Validation failed"},
-	apperr.KindUnauthorized:       {http.StatusUnauthorized, "unauthorized", "Unauthorized"},
-	apperr.KindForbidden:          {http.StatusForbidden, "forbidden", "Forbidden"},
-	apperr.KindNotFound:           {http.StatusNotFound, "not-found", "Not found"},
-	apperr.KindConflict:           {http.StatusConflict, "conflict", "Conflict"},
-	apperr.KindPreconditionFailed: {http.StatusPreconditionFailed, "precondition-failed", "Precondition failed"},
-	apperr.KindTooLarge:           {http.StatusRequestEntityTooLarge, "too-large", "Request too large"},
-	apperr.KindRateLimited:        {http.StatusTooManyRequests, "rate-limited", "Too many requests"},
-	apperr.KindUnavailable:        {http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
-}
 
 // statusKinds maps the statuses Echo itself answers with to our kinds.
 var statusKinds = map[int]apperr.Kind{
@@ -78,14 +62,15 @@ func ProblemFor(err error, instance string) Problem {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		err = apperr.Wrap(apperr.KindUnavailable, err, "the request took too long and was abandoned")
 	}
+	var k ProblemType
 	e, ok := apperr.As(err)
-	if !ok {
-		e = apperr.New(apperr.KindInternal, "an unexpected error occurred; it has been logged")
-	} else if e.Kind == apperr.KindInternal {
-		e = apperr.New(apperr.KindInternal, "an unexpected error occurred; it has been logged")
+	if ok {
+		k, ok = kinds[e.Kind]
 	}
-	k := kinds[e.Kind]
-	p := Problem{Type: ProblemBase + k.slug, Title: k.title, Status: k.status, Detail: e.Message, Instance: instance}
+	if !ok || e.Kind == apperr.KindInternal { // a kind without a problem type is a server fault too
+		e, k = apperr.New(apperr.KindInternal, "an unexpected error occurred; it has been logged"), kinds[apperr.KindInternal]
+	}
+	p := k.problem(e.Message, instance)
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, FieldError{Field: f.Field, Message: f.Message})
 	}
@@ -101,12 +86,13 @@ func echoProblem(he *echo.HTTPError, instance string) Problem {
 	if msg, ok := he.Message.(string); ok {
 		detail = msg
 	}
-	k, ok := kinds[statusKinds[he.Code]]
+	kind, ok := statusKinds[he.Code]
+	k := kinds[kind]
 	switch {
 	case he.Code == http.StatusMethodNotAllowed:
-		k = problemKind{he.Code, "method-not-allowed", "Method not allowed"}
+		k = methodNotAllowed
 	case he.Code == http.StatusUnsupportedMediaType:
-		k = problemKind{he.Code, "unsupported-media-type", "Unsupported media type"}
+		k = unsupportedMediaType
 	case !ok || he.Code >= 500:
 		k = kinds[apperr.KindInternal]
 		detail = "an unexpected error occurred; it has been logged"
@@ -114,7 +100,10 @@ func echoProblem(he *echo.HTTPError, instance string) Problem {
 	if he.Code == http.StatusNotFound {
 		detail = "no such route: " + instance
 	}
-	return Problem{Type: ProblemBase + k.slug, Title: k.title, Status: k.status, Detail: strings.ToLower(detail[:1]) + detail[1:], Instance: instance}
+	if detail != "" {
+		detail = strings.ToLower(detail[:1]) + detail[1:]
+	}
+	return k.problem(detail, instance)
 }
 
 // ErrorHandler is the one place where errors become responses. It logs only server faults.

@@ -13,7 +13,7 @@ import (
 // cdnowSummary reads the CDNOW sample's calibration summary (x, t_x, T in weeks, zbar).
 func cdnowSummary(t *testing.T) []History {
 	t.Helper()
-	f, err := os.Open("../../../shared/data/cdnow_customers_summary_with_transactions.csv")
+	f, err := os.Open("../../testdata/cdnow/cdnow_customers_summary_with_transactions.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
