@@ -147,7 +147,20 @@ func TestTamperedTokens(t *testing.T) {
 			if res.Code != http.StatusUnauthorized {
 				t.Fatalf("got %d", res.Code)
 			}
+			// Only a genuine token past its expiry says so: the client should refresh. Every other
+			// one, an expired token with a forged signature included, is just unauthorized.
+			want := "/problems/unauthorized"
+			if name == "expired" {
+				want = "/problems/token-expired"
+			}
+			if typ := res.Map(t)["type"]; typ != want {
+				t.Fatalf("type %v, want %s", typ, want)
+			}
 		})
+	}
+	forged := sign(t, jwt.SigningMethodHS256, []byte("another-secret-another-secret-12345"), with("exp", time.Now().Add(-time.Hour).Unix()))
+	if typ := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/me", Token: forged}).Map(t)["type"]; typ != "/problems/unauthorized" {
+		t.Fatalf("an expired token with a forged signature: %v", typ)
 	}
 }
 

@@ -17,13 +17,14 @@ import (
 	"github.com/rapportcrm/rapport/api/apitest"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/auth"
 )
 
 // producibleProblems feeds the one error mapping everything it can be given: every error kind
-// (and kinds past the last one declared), every 4xx and 5xx status Echo can fail with, a
+// (and kinds past the last one declared), the errors of a more specific type, every 4xx and 5xx status Echo can fail with, a
 // timeout and an error of no kind. It returns one problem of each type, by type URI.
 func producibleProblems() map[string]web.Problem {
-	inputs := []error{context.DeadlineExceeded, context.Canceled, errors.New("no kind")}
+	inputs := []error{context.DeadlineExceeded, context.Canceled, errors.New("no kind"), auth.ErrTokenExpired}
 	for k := range apperr.Kind(64) {
 		inputs = append(inputs, apperr.New(k, "x"))
 	}

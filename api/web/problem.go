@@ -66,6 +66,9 @@ func ProblemFor(err error, instance string) Problem {
 	e, ok := apperr.As(err)
 	if ok {
 		k, ok = kinds[e.Kind]
+		if pt, found := specific[e.Type]; found && pt.Status == k.Status {
+			k = pt
+		}
 	}
 	if !ok || e.Kind == apperr.KindInternal { // a kind without a problem type is a server fault too
 		e, k = apperr.New(apperr.KindInternal, "an unexpected error occurred; it has been logged"), kinds[apperr.KindInternal]

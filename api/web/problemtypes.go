@@ -62,6 +62,13 @@ var kinds = map[apperr.Kind]ProblemType{
 		"Retry later, waiting longer each time. A POST is safe to retry with the same Idempotency-Key."},
 }
 
+// specific are problem types narrower than their kind's, named by apperr.Error.Type.
+var specific = map[string]ProblemType{
+	"token-expired": {"token-expired", http.StatusUnauthorized, "Access token expired",
+		"The access token was issued by this server and is genuine, but it is past its expiry (access tokens live 15 minutes by default). A forged or malformed token answers /problems/unauthorized instead.",
+		"Get a new token pair with POST /v1/auth/refresh and your refresh token, then retry the request with the new access token. No need to ask the user to sign in again until the refresh token expires too."},
+}
+
 // The problems Echo itself reports that have no error kind of their own.
 var (
 	methodNotAllowed = ProblemType{"method-not-allowed", http.StatusMethodNotAllowed, "Method not allowed",
@@ -76,6 +83,9 @@ var (
 func ProblemTypes() []ProblemType {
 	all := []ProblemType{methodNotAllowed, unsupportedMediaType}
 	for _, pt := range kinds {
+		all = append(all, pt)
+	}
+	for _, pt := range specific {
 		all = append(all, pt)
 	}
 	slices.SortFunc(all, func(a, b ProblemType) int {

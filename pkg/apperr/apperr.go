@@ -40,7 +40,10 @@ type Error struct {
 	Extra map[string]any
 	// RetryAfter tells a throttled client when to come back.
 	RetryAfter time.Duration
-	cause      error
+	// Type names a more specific problem than the kind's (token-expired among the unauthorized),
+	// for clients that act on it; empty for the kind's own.
+	Type  string
+	cause error
 }
 
 func (e *Error) Error() string {
@@ -83,6 +86,13 @@ func (e *Error) With(key string, value any) *Error {
 	}
 	c.Extra[key] = value
 	c.cause = e
+	return &c
+}
+
+// Typed returns a copy of e with a specific problem type; sentinels stay unchanged.
+func (e *Error) Typed(slug string) *Error {
+	c := *e
+	c.Type = slug
 	return &c
 }
 

@@ -187,6 +187,7 @@ func (p Principal) Actor() event.Actor {
 var (
 	ErrInvalidCredentials = apperr.New(apperr.KindUnauthorized, "invalid email or password")
 	ErrInvalidToken       = apperr.New(apperr.KindUnauthorized, "invalid or expired token")
+	ErrTokenExpired       = apperr.New(apperr.KindUnauthorized, "the access token has expired; get a new one with POST /v1/auth/refresh").Typed("token-expired")
 	ErrSignupClosed       = apperr.New(apperr.KindForbidden, "signup is disabled on this server")
 	ErrForbidden          = apperr.New(apperr.KindForbidden, "your role or API key scopes do not allow this")
 	ErrUserNotFound       = apperr.New(apperr.KindNotFound, "user not found")

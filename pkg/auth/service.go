@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/currency"
@@ -247,6 +248,9 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (Principa
 		return s.authenticateKey(ctx, credential)
 	}
 	userID, orgID, err := s.cfg.Tokens.parseAccess(credential)
+	if errors.Is(err, jwt.ErrTokenExpired) { // checked after the signature: the token is ours
+		return Principal{}, ErrTokenExpired
+	}
 	if err != nil {
 		return Principal{}, ErrInvalidToken
 	}
