@@ -112,6 +112,7 @@ func New(cfg Config) *echo.Echo {
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isBatch}))
 	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BatchBodyLimit, Skipper: func(c echo.Context) bool { return !isBatch(c) }}))
 	e.Use(mid.Deadline(cfg.RequestTimeout))
+	e.Use(mid.NotModified())
 
 	opsapi.Register(e, cfg.Ready, cfg.Registry)
 

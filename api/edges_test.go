@@ -102,3 +102,24 @@ func TestMetricsLabelsAreBounded(t *testing.T) {
 		t.Fatalf("method labels: %s", body)
 	}
 }
+
+// TestNotModified: a GET with If-None-Match naming the current ETag answers 304 without a body;
+// after a change, the old ETag gets the new version.
+func TestNotModified(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	first := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers/" + c, Token: s.Access})
+	etag := first.Header.Get("ETag")
+	for _, inm := range []string{etag, "W/" + etag, `"99", ` + etag, "*"} {
+		res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers/" + c, Token: s.Access, Header: map[string]string{"If-None-Match": inm}})
+		if res.Code != http.StatusNotModified || len(res.Body) != 0 || res.Header.Get("ETag") != etag {
+			t.Fatalf("If-None-Match %s: %d %q %v", inm, res.Code, res.Body, res.Header)
+		}
+	}
+	env.Expect(t, s.Access, "PATCH", "/v1/customers/"+c, map[string]any{"last_name": "Lovelace"}, 200)
+	res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers/" + c, Token: s.Access, Header: map[string]string{"If-None-Match": etag}})
+	if res.Code != http.StatusOK || res.Header.Get("ETag") == etag {
+		t.Fatalf("after a change: %d %v", res.Code, res.Header)
+	}
+}

@@ -2,13 +2,13 @@ package timelineapi
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/timeline"
 )
 
@@ -35,15 +35,13 @@ func (h handlers) timeline(c echo.Context) error {
 		return err
 	}
 	q := web.NewQuery(c, "types")
-	var types []string
-	for _, t := range strings.Split(q.String("types"), ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			types = append(types, t)
-		}
-	}
+	types, err := event.Patterns(q.String("types"))
 	req := q.Page(timeline.SortFields, "-occurred_at")
 	if err := q.Err(); err != nil {
 		return err
+	}
+	if err != nil {
+		return web.BadRequest("types", "%v", err)
 	}
 	res, err := h.svc.Timeline(c.Request().Context(), mid.Principal(c).OrgID, id, types, req)
 	if err != nil {
