@@ -71,6 +71,8 @@ type Config struct {
 	RateLimit   *ratelimit.Limiter
 	// AuthFailures is the budget of failed credentials per client address.
 	AuthFailures *ratelimit.Limiter
+	// MetricsElsewhere leaves /metrics off the API port: the process serves it on a port of its own.
+	MetricsElsewhere bool
 	// TrustedProxies are the networks whose X-Forwarded-For is believed; none by default, so that a
 	// client cannot choose the address its limits are kept under.
 	TrustedProxies []*net.IPNet
@@ -114,7 +116,7 @@ func New(cfg Config) *echo.Echo {
 	e.Use(mid.Deadline(cfg.RequestTimeout))
 	e.Use(mid.NotModified())
 
-	opsapi.Register(e, cfg.Ready, cfg.Registry)
+	opsapi.Register(e, cfg.Ready, cfg.Registry, !cfg.MetricsElsewhere)
 
 	v1 := e.Group("/v1")
 	public := web.NewRoutes(v1, mid.RateLimit(cfg.RateLimit))

@@ -143,8 +143,8 @@ func TestDatabaseDown(t *testing.T) {
 		{Method: "GET", Path: "/v1/customers", Token: s.Access},
 		{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": s.Email, "password": s.Password}},
 	} {
-		if res := env.Do(t, r); res.Code != http.StatusServiceUnavailable {
-			t.Errorf("%s %s with the database down: %d %s", r.Method, r.Path, res.Code, res.Body)
+		if res := env.Do(t, r); res.Code != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s with the database down: %d %v %s", r.Method, r.Path, res.Code, res.Header, res.Body)
 		}
 	}
 	if res := env.Do(t, apitest.Req{Method: "GET", Path: "/healthz"}); res.Code != http.StatusOK {

@@ -20,6 +20,20 @@ func TestSignupLoginRefreshLogout(t *testing.T) {
 		t.Fatalf("me = %v", me)
 	}
 
+	t.Run("answers with credentials are never cached", func(t *testing.T) {
+		other := env.Login(t, owner.Email, owner.Password) // its refresh token is spent below, not the owner's
+		for _, r := range []apitest.Req{
+			{Method: "POST", Path: "/v1/auth/login", Body: map[string]string{"email": owner.Email, "password": owner.Password}},
+			{Method: "POST", Path: "/v1/auth/refresh", Body: map[string]string{"refresh_token": other.Refresh}},
+			{Method: "POST", Path: "/v1/api-keys", Token: owner.Access, Body: map[string]any{"name": "sync", "scopes": []string{"customers:read"}}},
+		} {
+			res := env.Do(t, r)
+			if res.Code >= 300 || res.Header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: %d, Cache-Control %q", r.Path, res.Code, res.Header.Get("Cache-Control"))
+			}
+		}
+	})
+
 	t.Run("duplicate signup email is a conflict", func(t *testing.T) {
 		res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/auth/signup", Body: map[string]string{
 			"organization_name": "Other", "name": "X", "email": strings.ToUpper(owner.Email), "password": "correct horse battery"}})

@@ -31,7 +31,7 @@ func (h handlers) signup(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toTokenResponse(t))
+	return secretJSON(c, http.StatusCreated, toTokenResponse(t))
 }
 
 // login godoc
@@ -55,7 +55,7 @@ func (h handlers) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toTokenResponse(t))
+	return secretJSON(c, http.StatusOK, toTokenResponse(t))
 }
 
 // refresh godoc
@@ -79,7 +79,7 @@ func (h handlers) refresh(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toTokenResponse(t))
+	return secretJSON(c, http.StatusOK, toTokenResponse(t))
 }
 
 // logout godoc
@@ -292,7 +292,7 @@ func (h handlers) createAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, CreatedAPIKey{APIKey: toAPIKey(k), Secret: secret})
+	return secretJSON(c, http.StatusCreated, CreatedAPIKey{APIKey: toAPIKey(k), Secret: secret})
 }
 
 // revokeAPIKey godoc
@@ -314,4 +314,12 @@ func (h handlers) revokeAPIKey(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// secretJSON answers a body that holds credentials: no cache or proxy may keep it (RFC 6749, 5.1).
+func secretJSON(c echo.Context, status int, body any) error {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	return c.JSON(status, body)
 }

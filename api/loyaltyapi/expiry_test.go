@@ -39,8 +39,11 @@ func TestExpiryFIFO(t *testing.T) {
 	if fmt.Sprint(a["expiring"]) != "map[in_30_days:120 in_60_days:120 in_90_days:120]" || a["balance"] != float64(120) {
 		t.Fatalf("before expiry: %v", a)
 	}
-	expire := func(asOf time.Time) map[string]any {
+	expire := func(asOf time.Time) map[string]any { // as the run at asOf would: the clock moves there
 		t.Helper()
+		if d := asOf.Sub(clk.now()); d > 0 {
+			clk.add(d)
+		}
 		return env.Expect(t, s.Access, "POST", "/v1/loyalty/expire", map[string]any{"as_of": asOf}, 200)
 	}
 	if r := expire(time.Date(2026, 4, 5, 0, 0, 0, 0, time.UTC)); r["points"] != float64(70) || r["customers"] != float64(1) {
@@ -53,7 +56,7 @@ func TestExpiryFIFO(t *testing.T) {
 		t.Fatalf("after A expired: %v", a)
 	}
 	// Reversing B's earning takes B's own lot first: nothing is left to expire.
-	clk.add(30 * day)                                                                                                       // 04-12: B is due but not yet expired
+	clk.add(7 * day)                                                                                                        // 04-12: B is due but not yet expired
 	env.Expect(t, s.Access, "POST", path+"/transactions", map[string]any{"type": "earn", "points": 20, "reason": "C"}, 201) // lot C, expires 05-12
 	env.Expect(t, s.Access, "POST", path+"/transactions", map[string]any{"type": "reverse", "reverses_id": b["id"]}, 201)
 	if r := expire(time.Date(2026, 4, 20, 0, 0, 0, 0, time.UTC)); r["points"] != float64(0) {
@@ -74,6 +77,8 @@ func TestExpiryFIFO(t *testing.T) {
 	}
 	agent := env.AddUser(t, s, "agent@shop.example", "agent")
 	env.Expect(t, agent.Access, "POST", "/v1/loyalty/expire", map[string]any{}, 403)
+	// Expiring as of a time to come would take points that are still good.
+	env.Expect(t, s.Access, "POST", "/v1/loyalty/expire", map[string]any{"as_of": clk.now().Add(time.Hour)}, 422)
 }
 
 // TestTimeDrivenDowngrade: when earnings leave the tier window, the scheduled run records the

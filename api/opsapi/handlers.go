@@ -6,6 +6,7 @@ import (
 	"embed"
 	"html/template"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	swaggerFiles "github.com/swaggo/files/v2"
@@ -27,9 +28,15 @@ type Status struct {
 
 func healthz(c echo.Context) error { return c.JSON(http.StatusOK, Status{"ok"}) }
 
+// readyTimeout bounds /readyz: a load balancer asks often and must learn of a hung database in
+// seconds, not after the request deadline.
+const readyTimeout = 2 * time.Second
+
 func readyz(db Pinger) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := db.Ping(c.Request().Context()); err != nil {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+		defer cancel()
+		if err := db.Ping(ctx); err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, Status{"ready"})

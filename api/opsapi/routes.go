@@ -4,16 +4,21 @@
 package opsapi
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Register mounts the operations routes on the root.
-func Register(e *echo.Echo, db Pinger, reg *prometheus.Registry) {
+// Register mounts the operations routes on the root; /metrics only when metrics is true (it may be
+// served on a port of its own, see Metrics).
+func Register(e *echo.Echo, db Pinger, reg *prometheus.Registry, metrics bool) {
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(db))
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	if metrics {
+		e.GET("/metrics", echo.WrapHandler(Metrics(reg)))
+	}
 	e.GET("/openapi.json", openAPI)
 	for _, path := range []string{"/docs", "/docs/", "/docs/index.html"} {
 		e.GET(path, docsPage)
@@ -22,4 +27,9 @@ func Register(e *echo.Echo, db Pinger, reg *prometheus.Registry) {
 	e.GET("/problems", problemIndex)
 	e.GET("/problems/", problemIndex)
 	e.GET("/problems/:slug", problemPage)
+}
+
+// Metrics serves the registry in Prometheus' format.
+func Metrics(reg *prometheus.Registry) http.Handler {
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 }

@@ -109,6 +109,10 @@ func echoProblem(he *echo.HTTPError, instance string) Problem {
 	return k.problem(detail, instance)
 }
 
+// unavailableRetry is the Retry-After, in seconds, of a 503 that knows no better: long enough
+// for a database failover or a restart, short enough not to stall a client.
+const unavailableRetry = 5
+
 // ErrorHandler is the one place where errors become responses. It logs only server faults.
 func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
@@ -127,6 +131,8 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if e, ok := apperr.As(err); ok && e.RetryAfter > 0 {
 			h.Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+		} else if p.Status == http.StatusServiceUnavailable {
+			h.Set("Retry-After", strconv.Itoa(unavailableRetry))
 		}
 		if err := WriteProblem(c, p); err != nil {
 			log.WarnContext(req.Context(), "write problem", "error", err)

@@ -19,6 +19,7 @@ import (
 // config is every setting, read from RAPPORT_* environment variables.
 type config struct {
 	Addr            string        `env:"ADDR" envDefault:":8080"`
+	MetricsAddr     string        `env:"METRICS_ADDR"`
 	DatabaseURL     string        `env:"DATABASE_URL" envDefault:"rapport.db"`
 	DBMaxConns      int           `env:"DB_MAX_CONNS" envDefault:"20"`
 	JWTSecret       string        `env:"JWT_SECRET"`
@@ -66,8 +67,8 @@ func loadConfig() (config, error) {
 			bad(name, "must be a positive duration such as 15m")
 		}
 	}
-	if cfg.JWTSecret != "" && len(cfg.JWTSecret) < 32 {
-		bad("JWT_SECRET", "must be at least 32 characters")
+	if cfg.JWTSecret != "" && (len(cfg.JWTSecret) < 32 || placeholder(cfg.JWTSecret)) {
+		bad("JWT_SECRET", "must be at least 32 random characters (openssl rand -base64 48), not a placeholder")
 	}
 	if cfg.RateLimit <= 0 || cfg.RateBurst < 1 {
 		bad("RATE_LIMIT", "and RAPPORT_RATE_BURST must be positive")
@@ -153,4 +154,15 @@ func (c config) proxies() []*net.IPNet {
 		}
 	}
 	return nets
+}
+
+// placeholder tells a secret that was never replaced (CHANGE-ME-…, xxxx…) from a random one:
+// one that says "change" or "example", or uses fewer than 12 distinct characters.
+func placeholder(secret string) bool {
+	lower := strings.ToLower(secret)
+	distinct := map[rune]bool{}
+	for _, r := range secret {
+		distinct[r] = true
+	}
+	return strings.Contains(lower, "change") || strings.Contains(lower, "example") || len(distinct) < 12
 }

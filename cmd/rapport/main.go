@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/pkg/storage"
 )
@@ -103,6 +104,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
+		MetricsElsewhere: cfg.MetricsAddr != "",
 	}, log, registry)
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -113,6 +115,18 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		IdleTimeout:       2 * time.Minute,
 	}
 	go a.Run(ctx)
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", opsapi.Metrics(registry))
+		metrics := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			log.Info("serving metrics", "addr", cfg.MetricsAddr)
+			if err := metrics.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server", "error", err)
+			}
+		}()
+		defer metrics.Close()
+	}
 
 	errc := make(chan error, 1)
 	go func() {

@@ -428,12 +428,15 @@ func (s *Service) Simulate(ctx context.Context, orgID, customerID uuid.UUID, amo
 	return sim, nil
 }
 
-// Expire expires the points of the organization's lots that expired by asOf (now when zero): one
-// expire line per customer, for what their expired lots had left. Running it again for the same
-// asOf does nothing.
+// Expire expires the points of the organization's lots that expired by asOf (now when zero; never
+// later than now): one expire line per customer, for what their expired lots had left. Running it
+// again for the same asOf does nothing.
 func (s *Service) Expire(ctx context.Context, actor event.Actor, asOf time.Time) (ExpireReport, error) {
 	if asOf.IsZero() {
 		asOf = s.now()
+	}
+	if asOf.After(s.now()) {
+		return ExpireReport{}, apperr.Invalid(apperr.FieldError{Field: "as_of", Message: "must not be in the future: points expire when their time has come"})
 	}
 	var report ExpireReport
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {

@@ -45,8 +45,10 @@ type Config struct {
 	// one a second.
 	AuthFailures   int
 	TrustedProxies []*net.IPNet
-	CORSOrigins    []string
-	RequestTimeout time.Duration
+	// MetricsElsewhere leaves /metrics off the API port (the caller serves it on its own).
+	MetricsElsewhere bool
+	CORSOrigins      []string
+	RequestTimeout   time.Duration
 	// Now is the services' clock: event.Now when nil; tests move it.
 	Now func() time.Time
 }
@@ -84,26 +86,27 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 	jobs := job.NewRunner(db.JobStore(), log, now)
 	a := &App{DB: db, Log: log, Auth: authSvc, Customers: customers, Loyalty: points, Jobs: jobs, idempotency: db.IdempotencyStore()}
 	a.Echo = api.New(api.Config{
-		Log:            log,
-		Registry:       registry,
-		Ready:          db,
-		Auth:           authSvc,
-		Customers:      customers,
-		Contacts:       contacts,
-		Timeline:       timeline.NewService(db.TimelineStore(), customers),
-		Feedback:       fb,
-		Purchases:      purchase.NewService(db.PurchaseStore(), db, customers, purchasePoints{points}),
-		Loyalty:        points,
-		Analytics:      analytics.NewService(db.AnalyticsStore(), jobs, customers, now),
-		Jobs:           jobs,
-		Idempotency:    a.idempotency,
-		RateLimit:      ratelimit.New(cfg.RateLimit, cfg.RateBurst),
-		AuthFailures:   ratelimit.New(1, cfg.AuthFailures),
-		TrustedProxies: cfg.TrustedProxies,
-		CORSOrigins:    cfg.CORSOrigins,
-		BodyLimit:      "1M",
-		BatchBodyLimit: "16M",
-		RequestTimeout: cfg.RequestTimeout,
+		Log:              log,
+		Registry:         registry,
+		Ready:            db,
+		Auth:             authSvc,
+		Customers:        customers,
+		Contacts:         contacts,
+		Timeline:         timeline.NewService(db.TimelineStore(), customers),
+		Feedback:         fb,
+		Purchases:        purchase.NewService(db.PurchaseStore(), db, customers, purchasePoints{points}),
+		Loyalty:          points,
+		Analytics:        analytics.NewService(db.AnalyticsStore(), jobs, customers, now),
+		Jobs:             jobs,
+		Idempotency:      a.idempotency,
+		RateLimit:        ratelimit.New(cfg.RateLimit, cfg.RateBurst),
+		AuthFailures:     ratelimit.New(1, cfg.AuthFailures),
+		TrustedProxies:   cfg.TrustedProxies,
+		MetricsElsewhere: cfg.MetricsElsewhere,
+		CORSOrigins:      cfg.CORSOrigins,
+		BodyLimit:        "1M",
+		BatchBodyLimit:   "16M",
+		RequestTimeout:   cfg.RequestTimeout,
 	})
 	return a
 }
