@@ -307,3 +307,41 @@ func TestAPIKeys(t *testing.T) {
 		t.Fatalf("wrong secret: %d", res.Code)
 	}
 }
+
+// TestAPIKeyAuthority: a key holds its scopes only as far as its creator's current role allows;
+// demoting the creator narrows the key at once, deactivating them ends it. Analytics scopes are
+// grantable. A key that reads customers sees no contact notes or ledger lines in a timeline.
+func TestAPIKeyAuthority(t *testing.T) {
+	env := apitest.NewWith(t, apitest.Options{})
+	owner := env.Signup(t, "Acme")
+	admin := env.AddUser(t, owner, "admin@acme.example", "admin")
+	key := env.Expect(t, admin.Access, "POST", "/v1/api-keys", map[string]any{"name": "ops",
+		"scopes": []string{"loyalty:admin", "analytics:read", "analytics:admin", "customers:read"}}, 201)["secret"].(string)
+	program := map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor"}
+	env.Expect(t, key, "PUT", "/v1/loyalty/program", program, 200)
+	env.Expect(t, key, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202)
+
+	c := env.Expect(t, owner.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	env.Expect(t, owner.Access, "POST", "/v1/customers/"+c+"/contact-history", map[string]any{"channel": "phone", "direction": "inbound", "notes": "private"}, 201)
+	env.Expect(t, owner.Access, "POST", "/v1/customers/"+c+"/loyalty/transactions", map[string]any{"type": "earn", "points": 5, "reason": "x"}, 201)
+	for _, e := range env.Expect(t, key, "GET", "/v1/customers/"+c+"/timeline", nil, 200)["data"].([]any) {
+		if typ := e.(map[string]any)["type"].(string); !strings.HasPrefix(typ, "customer.") && !strings.HasPrefix(typ, "loyalty") {
+			t.Errorf("a key without contacts:read sees %s", typ)
+		}
+	}
+	if n := len(env.Expect(t, key, "GET", "/v1/customers/"+c+"/timeline?types=contact.created", nil, 200)["data"].([]any)); n != 0 {
+		t.Errorf("asking for contact events by name shows %d", n)
+	}
+	if n := len(env.Expect(t, owner.Access, "GET", "/v1/customers/"+c+"/timeline?types=contact.created", nil, 200)["data"].([]any)); n != 1 {
+		t.Errorf("the owner sees %d contact events, want 1", n)
+	}
+
+	env.Expect(t, owner.Access, "PATCH", "/v1/users/"+admin.UserID, map[string]any{"role": "agent"}, 200)
+	env.Expect(t, key, "PUT", "/v1/loyalty/program", program, 403) // agents do not run the program
+	env.Expect(t, key, "GET", "/v1/customers", nil, 200)
+	env.Expect(t, owner.Access, "PATCH", "/v1/users/"+admin.UserID, map[string]any{"active": false}, 200)
+	res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers", Token: key})
+	if res.Code != http.StatusUnauthorized || !strings.Contains(string(res.Body), "deactivated") {
+		t.Fatalf("a key whose creator is deactivated: %d %s", res.Code, res.Body)
+	}
+}

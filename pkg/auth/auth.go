@@ -84,7 +84,24 @@ var minimumRole = map[Permission]Role{
 
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
 var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, FeedbackRead,
-	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin, UsersRead, OrganizationRead}
+	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin, AnalyticsRead,
+	AnalyticsAdmin, UsersRead, OrganizationRead}
+
+// eventReaders is the permission that reading each family of events takes: the same as reading
+// the records they describe.
+var eventReaders = map[string]Permission{
+	"customer": CustomersRead, "contact": ContactsRead, "feedback": FeedbackRead, "purchase": PurchasesRead,
+	"loyalty": LoyaltyRead, "loyalty_program": LoyaltyRead, "loyalty_reward": LoyaltyRead,
+	"user": UsersRead, "api_key": UsersRead, "organization": OrganizationRead,
+}
+
+// CanReadEvent reports whether the caller may see events of the type: a timeline or a feed shows
+// contact notes, complaint texts and ledger lines only to those who may read them directly.
+func (p Principal) CanReadEvent(typ string) bool {
+	family, _, _ := strings.Cut(typ, ".")
+	perm, ok := eventReaders[family]
+	return ok && p.Can(perm)
+}
 
 // Allows reports whether the role holds the permission.
 func (r Role) Allows(p Permission) bool {
@@ -148,12 +165,15 @@ type APIKey struct {
 	RevokedAt  *time.Time
 }
 
-// Principal is the authenticated caller of a request: a user, or an API key.
+// Principal is the authenticated caller of a request: a user, or an API key (with the user who
+// created it, whose role caps what the key may do).
 type Principal struct {
 	Kind   string // event.ActorUser or event.ActorAPIKey
 	OrgID  uuid.UUID
 	User   *User
 	APIKey *APIKey
+	// Creator is the active user who created the API key.
+	Creator *User
 }
 
 // ID is the user's or the key's id.
@@ -164,10 +184,15 @@ func (p Principal) ID() uuid.UUID {
 	return p.User.ID
 }
 
-// Can reports whether the caller holds a permission. For keys, a write scope implies the read one.
+// Can reports whether the caller holds a permission. A key holds what its scopes say (a write
+// scope implies the read one) and its creator's current role allows: demoting the creator narrows
+// the key at once.
 func (p Principal) Can(perm Permission) bool {
 	if p.APIKey == nil {
 		return p.User.Role.Allows(perm)
+	}
+	if p.Creator == nil || !p.Creator.Role.Allows(perm) {
+		return false
 	}
 	if slices.Contains(p.APIKey.Scopes, perm) {
 		return true
@@ -187,6 +212,7 @@ func (p Principal) Actor() event.Actor {
 var (
 	ErrInvalidCredentials = apperr.New(apperr.KindUnauthorized, "invalid email or password")
 	ErrInvalidToken       = apperr.New(apperr.KindUnauthorized, "invalid or expired token")
+	ErrKeyCreatorInactive = apperr.New(apperr.KindUnauthorized, "the user who created this API key is deactivated; an admin must create a new key")
 	ErrTokenExpired       = apperr.New(apperr.KindUnauthorized, "the access token has expired; get a new one with POST /v1/auth/refresh").Typed("token-expired")
 	ErrSignupClosed       = apperr.New(apperr.KindForbidden, "signup is disabled on this server")
 	ErrForbidden          = apperr.New(apperr.KindForbidden, "your role or API key scopes do not allow this")

@@ -254,21 +254,32 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (Principa
 	if err != nil {
 		return Principal{}, ErrInvalidToken
 	}
+	u, err := s.activeUser(ctx, orgID, userID)
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Kind: event.ActorUser, OrgID: u.OrgID, User: &u}, nil
+}
+
+// activeUser reads an active user through the cache; a missing or deactivated one is
+// ErrInvalidToken.
+func (s *Service) activeUser(ctx context.Context, orgID, userID uuid.UUID) (User, error) {
 	u, ok := s.users.get(userID)
 	if !ok || u.OrgID != orgID {
+		var err error
 		u, err = s.store.User(ctx, orgID, userID)
 		if errors.Is(err, ErrUserNotFound) {
-			return Principal{}, ErrInvalidToken
+			return User{}, ErrInvalidToken
 		}
 		if err != nil {
-			return Principal{}, fmt.Errorf("authenticate: %w", err)
+			return User{}, fmt.Errorf("authenticate: %w", err)
 		}
 		s.users.put(userID, u)
 	}
 	if !u.Active {
-		return Principal{}, ErrInvalidToken
+		return User{}, ErrInvalidToken
 	}
-	return Principal{Kind: event.ActorUser, OrgID: u.OrgID, User: &u}, nil
+	return u, nil
 }
 
 // apiKeyTouchEvery limits last-used bookkeeping to one write a minute per key.
@@ -303,7 +314,14 @@ func (s *Service) authenticateKey(ctx context.Context, key string) (Principal, e
 		k.LastUsedAt = &now
 		s.keys.put(prefix, k)
 	}
-	return Principal{Kind: event.ActorAPIKey, OrgID: k.OrgID, APIKey: &k}, nil
+	creator, err := s.activeUser(ctx, k.OrgID, k.CreatedBy)
+	if errors.Is(err, ErrInvalidToken) {
+		return Principal{}, ErrKeyCreatorInactive
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	return Principal{Kind: event.ActorAPIKey, OrgID: k.OrgID, APIKey: &k, Creator: &creator}, nil
 }
 
 // Require answers ErrForbidden unless the caller holds the permission.
