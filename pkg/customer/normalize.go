@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
@@ -25,10 +26,14 @@ const (
 func normalize(c *Customer, defaultRegion string) apperr.Fields {
 	var bad apperr.Fields
 	trim(&c.ExternalID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.Company, &c.JobTitle, &c.Source, &c.PreferredChannel)
+	c.PreferredChannel = strings.ToLower(c.PreferredChannel)
 	if c.Address != nil {
 		a := c.Address
 		trim(&a.Line1, &a.Line2, &a.City, &a.Region, &a.PostalCode, &a.Country)
 		a.Country = strings.ToUpper(a.Country)
+		if a.Country == "UK" { // reserved in ISO 3166-1 for the United Kingdom, whose code is GB
+			a.Country = "GB"
+		}
 		if r, err := language.ParseRegion(a.Country); a.Country != "" && (err != nil || !r.IsCountry() || r.String() != a.Country) {
 			bad.Add("address.country", "must be an ISO 3166-1 alpha-2 country code")
 			a.Country = ""
@@ -72,7 +77,7 @@ func normalize(c *Customer, defaultRegion string) apperr.Fields {
 		bad.Add("custom_fields", "must encode to at most %d bytes of JSON", maxCustomFieldsSize)
 	}
 	if m := c.AcquisitionCost; m != nil {
-		m.Normalize("acquisition_cost", &bad)
+		m.Normalize("acquisition_cost.amount", "acquisition_cost.currency", &bad)
 	}
 	return bad
 }
@@ -85,7 +90,7 @@ func normalizeList(field string, list []string, bad *apperr.Fields) []string {
 		switch {
 		case v == "":
 			bad.Add(fmt.Sprintf("%s[%d]", field, i), "must not be empty")
-		case len(v) > maxTagLength:
+		case utf8.RuneCountInString(v) > maxTagLength:
 			bad.Add(fmt.Sprintf("%s[%d]", field, i), "must be at most %d characters", maxTagLength)
 		case !slices.Contains(out, v):
 			out = append(out, v)

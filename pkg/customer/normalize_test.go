@@ -48,6 +48,17 @@ func TestNormalize(t *testing.T) {
 		// want is what normalize makes of the changed customer; nil: it leaves it as it is.
 		want func(*Customer)
 	}{
+		// Spellings a client may reasonably send.
+		{name: "UK, which ISO 3166-1 reserves for the United Kingdom, is stored as GB, and its national numbers are read",
+			in:   func(c *Customer) { c.Address, c.Phone = &Address{Country: "uk"}, "020 7946 0018" },
+			want: func(c *Customer) { c.Address, c.Phone = &Address{Country: "GB"}, "+442079460018" }},
+		{name: "a tag's length is counted in characters, not bytes",
+			in:   func(c *Customer) { c.Tags = []string{strings.Repeat("ü", 64)} },
+			want: func(c *Customer) { c.Tags = []string{strings.Repeat("ü", 64)} }},
+		{name: "the preferred channel is read in any case",
+			in:   func(c *Customer) { c.PreferredChannel = " SMS " },
+			want: func(c *Customer) { c.PreferredChannel = "sms" }},
+
 		// Who the customer is.
 		{name: "names, email, company, job title, source and external_id are trimmed; the email keeps its case",
 			in: func(c *Customer) {

@@ -69,10 +69,12 @@ func (s *Service) check(ctx context.Context, f *Feedback, prev *Feedback) error 
 		bad.Add("score", "only surveys (nps, csat, ces) have a score")
 	}
 	complaint := f.Kind == KindComplaint
-	for field, set := range map[string]bool{"subject": f.Subject != "", "description": f.Description != "",
-		"assignee_id": f.AssigneeID != nil, "resolution": f.Resolution != ""} {
-		if set && !complaint {
-			bad.Add(field, "only complaints have a %s", field)
+	for _, field := range []struct {
+		name string
+		set  bool
+	}{{"subject", f.Subject != ""}, {"description", f.Description != ""}, {"assignee_id", f.AssigneeID != nil}, {"resolution", f.Resolution != ""}} {
+		if field.set && !complaint {
+			bad.Add(field.name, "only complaints have a %s", field.name)
 		}
 	}
 	if f.Response != "" && f.Kind != KindSuggestion {

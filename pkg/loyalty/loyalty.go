@@ -127,10 +127,38 @@ type Transaction struct {
 	ExpiresAt *time.Time
 }
 
+// Limits that keep every balance, lifetime total and sum of points well inside a 64-bit integer
+// on both databases (SQLite turns an integer that overflows into a float).
+const (
+	// MaxPoints bounds one transaction.
+	MaxPoints = 1_000_000_000_000
+	// MaxBalance bounds one account's balance.
+	MaxBalance = 1_000_000_000_000_000
+	// MaxPointsPerUnit and MaxMultiplier bound the program, so that what a purchase earns
+	// (amount × points per unit × multiplier) stays far from overflowing before it is capped.
+	MaxPointsPerUnit = 1000
+	MaxMultiplier    = 100
+)
+
+// Why a purchase earned no points.
+const (
+	NoPointsProgramInactive = "program_inactive"
+	NoPointsTooSmall        = "amount_too_small"
+	NoPointsBalanceLimit    = "balance_limit"
+)
+
+// Earned is what one purchase earned: points, or, with none, the reason.
+type Earned struct {
+	PurchaseID uuid.UUID
+	Points     int64
+	Reason     string
+}
+
 // Errors.
 var (
 	ErrNotFound        = apperr.New(apperr.KindNotFound, "loyalty transaction not found")
 	ErrInsufficient    = errors.New("the balance does not cover the points")
+	ErrBalanceLimit    = errors.New("the balance would pass MaxBalance")
 	ErrAlreadyReversed = apperr.New(apperr.KindConflict, "the transaction is reversed already")
 	ErrDuplicate       = errors.New("a transaction with this external_id exists")
 )
@@ -153,8 +181,8 @@ type LedgerStore interface {
 	RecordEvents(ctx context.Context, events []event.Event) error
 	Account(ctx context.Context, orgID, customerID uuid.UUID) (Account, error)
 	// Apply moves the balance by delta and the lifetime totals by earned and redeemed, creating
-	// the account if needed; a delta that would take the balance below zero changes nothing and
-	// answers ErrInsufficient. It returns the balance after.
+	// the account if needed; a delta that would take the balance below zero or above MaxBalance
+	// changes nothing and answers ErrInsufficient or ErrBalanceLimit. It returns the balance after.
 	Apply(ctx context.Context, orgID, customerID uuid.UUID, delta, earned, redeemed int64, at time.Time) (int64, error)
 	SetTier(ctx context.Context, orgID, customerID uuid.UUID, tier string) error
 	// Insert appends a transaction; ErrDuplicate for a taken external_id, ErrAlreadyReversed for

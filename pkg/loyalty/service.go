@@ -40,14 +40,14 @@ func (s *Service) Program(ctx context.Context, orgID uuid.UUID) (Program, error)
 // SetProgram replaces the program; it applies to later transactions only.
 func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) (Program, error) {
 	var bad apperr.Fields
-	if !p.PointsPerUnit.IsPositive() {
-		bad.Add("points_per_unit", "must be positive")
+	if !p.PointsPerUnit.IsPositive() || p.PointsPerUnit.GreaterThan(decimal.NewFromInt(MaxPointsPerUnit)) {
+		bad.Add("points_per_unit", "must be above 0 and at most %d", MaxPointsPerUnit)
 	}
 	if !slices.Contains(Roundings, p.Rounding) {
 		bad.Add("rounding", "must be one of %s", strings.Join(Roundings, ", "))
 	}
-	if p.MinRedemption < 0 {
-		bad.Add("min_redemption", "must not be negative")
+	if p.MinRedemption < 0 || p.MinRedemption > MaxPoints {
+		bad.Add("min_redemption", "must be from 0 to %d", int64(MaxPoints))
 	}
 	if p.ExpiryMonths != nil && (*p.ExpiryMonths < 1 || *p.ExpiryMonths > 120) {
 		bad.Add("expiry_months", "must be from 1 to 120, or null for points that never expire")
@@ -63,11 +63,11 @@ func (s *Service) SetProgram(ctx context.Context, actor event.Actor, p Program) 
 		if i > 0 && t.QualifyingPoints <= p.Tiers[i-1].QualifyingPoints {
 			bad.Add(field+".qualifying_points", "must be above the previous tier's")
 		}
-		if t.QualifyingPoints < 0 {
-			bad.Add(field+".qualifying_points", "must not be negative")
+		if t.QualifyingPoints < 0 || t.QualifyingPoints > MaxBalance {
+			bad.Add(field+".qualifying_points", "must be from 0 to %d", int64(MaxBalance))
 		}
-		if !t.Multiplier.IsPositive() {
-			bad.Add(field+".multiplier", "must be positive")
+		if !t.Multiplier.IsPositive() || t.Multiplier.GreaterThan(decimal.NewFromInt(MaxMultiplier)) {
+			bad.Add(field+".multiplier", "must be above 0 and at most %d", MaxMultiplier)
 		}
 		for _, other := range p.Tiers[:i] {
 			if other.Name == t.Name {
@@ -165,6 +165,9 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 	if e.Type == Earn && e.Reason == "" {
 		bad.Add("reason", "is required for points earned by hand")
 	}
+	if e.Points > MaxPoints || e.Points < -MaxPoints {
+		bad.Add("points", "must be at most %d in one transaction", int64(MaxPoints))
+	}
 	if err := bad.Err(); err != nil {
 		return Transaction{}, false, err
 	}
@@ -177,7 +180,7 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 		if e.ExternalID != "" {
 			if prior, err := s.ledger.ByExternalID(ctx, actor.OrgID, e.ExternalID); err == nil {
 				t = prior
-				return nil
+				return sameEntry(prior, customerID, e)
 			} else if !errors.Is(err, ErrNotFound) {
 				return err
 			}
@@ -206,8 +209,8 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 			if err != nil {
 				return err
 			}
-			if orig.Type == Reverse {
-				return apperr.Invalid(apperr.FieldError{Field: "reverses_id", Message: "a reversal cannot be reversed"})
+			if orig.Type == Reverse || orig.Type == Expire {
+				return apperr.Invalid(apperr.FieldError{Field: "reverses_id", Message: "a reversal or an expiry cannot be reversed; adjust the balance instead"})
 			}
 			t.Points = -orig.Points
 			switch orig.Type {
@@ -224,6 +227,9 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 				return aerr
 			}
 			return apperr.Invalid(apperr.FieldError{Field: "points", Message: fmt.Sprintf("the balance is %d points; this would take it below zero", account.Balance)})
+		}
+		if errors.Is(err, ErrBalanceLimit) {
+			return apperr.Invalid(apperr.FieldError{Field: "points", Message: fmt.Sprintf("this would take the balance above %d points", int64(MaxBalance))})
 		}
 		if err != nil {
 			return err
@@ -258,6 +264,25 @@ func (s *Service) Record(ctx context.Context, actor event.Actor, customerID uuid
 	return t, created, nil
 }
 
+// ErrExternalIDUsed is answered for an entry whose external_id an earlier, different entry holds.
+var ErrExternalIDUsed = apperr.New(apperr.KindConflict, "external_id is used by another transaction: another customer, type or number of points")
+
+// sameEntry answers nil when the recorded transaction prior is what the entry e for the customer
+// would record (a retry), else ErrExternalIDUsed naming it: a key never stands for two things.
+func sameEntry(prior Transaction, customerID uuid.UUID, e Entry) error {
+	points := e.Points
+	if e.Type == Redeem {
+		points = -points
+	}
+	same := prior.CustomerID == customerID && prior.Type == e.Type &&
+		(e.Type == Reverse && prior.ReversesID != nil && e.ReversesID != nil && *prior.ReversesID == *e.ReversesID ||
+			e.Type != Reverse && prior.Points == points)
+	if !same {
+		return ErrExternalIDUsed.With("existing_id", prior.ID.String())
+	}
+	return nil
+}
+
 // PointsFor is what an amount in the organization's currency earns under the program.
 func PointsFor(p Program, amount decimal.Decimal) int64 {
 	raw := amount.Mul(p.PointsPerUnit)
@@ -268,6 +293,9 @@ func PointsFor(p Program, amount decimal.Decimal) int64 {
 		raw = raw.Ceil()
 	default:
 		raw = raw.Floor()
+	}
+	if raw.GreaterThan(decimal.NewFromInt(MaxPoints)) { // before IntPart, which would wrap
+		return MaxPoints
 	}
 	return raw.IntPart()
 }
@@ -282,14 +310,23 @@ func PurchaseEarning(purchaseID uuid.UUID) string { return "purchase:" + purchas
 // concurrent batches queue instead of deadlocking), the qualifying points read (when the program
 // has tiers), and the earn lines, accounts and events written in multi-row statements. Keyed by
 // the purchase, a purchase never earns twice. Called inside the purchases' transaction (InTx),
-// it commits or rolls back with them.
-func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error {
+// it commits or rolls back with them. It answers what each purchase earned, or why nothing: the
+// program is inactive, the amount earns less than a point, or the balance is at MaxBalance. One
+// purchase earns at most MaxPoints.
+func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) ([]Earned, error) {
+	earned := make([]Earned, len(earnings))
 	if len(earnings) == 0 {
-		return nil
+		return earned, nil
 	}
 	program, err := s.programs.Program(ctx, actor.OrgID)
-	if err != nil || !program.Active {
-		return err
+	if err != nil {
+		return nil, err
+	}
+	if !program.Active {
+		for i, e := range earnings {
+			earned[i] = Earned{PurchaseID: e.PurchaseID, Reason: NoPointsProgramInactive}
+		}
+		return earned, nil
 	}
 	ids := make([]uuid.UUID, 0, len(earnings))
 	for _, e := range earnings {
@@ -300,24 +337,30 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 	now := s.now()
 	accounts, err := s.ledger.LockAccounts(ctx, actor.OrgID, ids, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	qualifying := map[uuid.UUID]int64{}
 	if len(program.Tiers) > 0 {
 		if qualifying, err = s.ledger.QualifyingPoints(ctx, actor.OrgID, ids, program.windowStart(now)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	var lines []Transaction
 	var events []event.Event
 	moved := map[uuid.UUID]bool{}
-	for _, e := range earnings {
+	for i, e := range earnings {
 		tier, _ := program.TierFor(qualifying[e.CustomerID])
-		points := PointsFor(program, e.Amount.Mul(tier.multiplier()))
-		if points <= 0 {
+		points := min(PointsFor(program, e.Amount.Mul(tier.multiplier())), MaxPoints)
+		a := accounts[e.CustomerID]
+		earned[i] = Earned{PurchaseID: e.PurchaseID, Points: points}
+		switch {
+		case points <= 0:
+			earned[i] = Earned{PurchaseID: e.PurchaseID, Reason: NoPointsTooSmall}
+			continue
+		case a.Balance+points > MaxBalance:
+			earned[i] = Earned{PurchaseID: e.PurchaseID, Reason: NoPointsBalanceLimit}
 			continue
 		}
-		a := accounts[e.CustomerID]
 		a.Balance, a.LifetimeEarned, a.UpdatedAt = a.Balance+points, a.LifetimeEarned+points, &now
 		t := Transaction{ID: uuid.Must(uuid.NewV7()), OrgID: actor.OrgID, CustomerID: e.CustomerID, Type: Earn, Points: points,
 			BalanceAfter: a.Balance, Reason: "purchase " + e.PurchaseID.String(), ExternalID: PurchaseEarning(e.PurchaseID),
@@ -337,9 +380,9 @@ func (s *Service) EarnForPurchases(ctx context.Context, actor event.Actor, earni
 		}
 	}
 	if err := s.ledger.AppendEarnings(ctx, actor.OrgID, lines, changed); err != nil {
-		return err
+		return nil, err
 	}
-	return s.ledger.RecordEvents(ctx, events)
+	return earned, s.ledger.RecordEvents(ctx, events)
 }
 
 // TakeBackForRefund removes the points a refund undoes: of what the purchase earned, the share

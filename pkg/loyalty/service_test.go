@@ -250,8 +250,14 @@ func TestRecord(t *testing.T) {
 
 		// Replays.
 		{name: "an external_id recorded before answers that line and writes nothing",
-			entry:    Entry{Type: Redeem, Points: 150, ExternalID: " pos-1 "},
+			entry:    Entry{Type: Earn, Points: 10, Reason: "gift", ExternalID: " pos-1 "},
 			answered: &replayed},
+		{name: "an external_id recorded before for another entry is a conflict, not that line",
+			entry: Entry{Type: Redeem, Points: 150, ExternalID: "pos-1"}, err: apperrtest.Is(ErrExternalIDUsed)},
+		{name: "an external_id recorded before for another customer is a conflict",
+			customer: bob, entry: Entry{Type: Earn, Points: 10, Reason: "gift", ExternalID: "pos-1"}, err: apperrtest.Is(ErrExternalIDUsed)},
+		{name: "more points than one transaction may move are refused",
+			entry: Entry{Type: Earn, Points: MaxPoints + 1, Reason: "x"}, err: apperrtest.Invalid("points")},
 		{name: "an external_id a concurrent request recorded first answers that request's line (what this one applied rolls back)",
 			given:    func(l *ledger) { l.racer = &racing },
 			entry:    Entry{Type: Earn, Points: 20, Reason: "gift", ExternalID: "pos-9"},

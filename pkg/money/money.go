@@ -17,20 +17,27 @@ type Money struct {
 	Currency string
 }
 
-// Normalize upper-cases the currency and reports what is wrong with m under field: an unknown
-// currency, a negative amount, or more decimal places than the currency has.
-func (m *Money) Normalize(field string, bad *apperr.Fields) {
+// Limits of an amount: at most MaxDigits digits before the decimal point, which every column that
+// keeps money (numeric(18, 4) and wider) and every sum of a customer's purchases can hold.
+const MaxDigits = 14
+
+// Normalize upper-cases the currency and reports what is wrong with m under the names the
+// request gave its amount and currency: an unknown currency, a negative or too large amount, or
+// more decimal places than the currency has.
+func (m *Money) Normalize(amountField, currencyField string, bad *apperr.Fields) {
 	m.Currency = strings.ToUpper(strings.TrimSpace(m.Currency))
 	if _, err := currency.ParseISO(m.Currency); err != nil {
-		bad.Add(field+".currency", "must be an ISO 4217 currency code")
+		bad.Add(currencyField, "must be an ISO 4217 currency code")
 		return
 	}
 	scale := Scale(m.Currency)
 	switch {
 	case m.Amount.IsNegative():
-		bad.Add(field+".amount", "must not be negative")
+		bad.Add(amountField, "must not be negative")
+	case m.Amount.Truncate(0).NumDigits() > MaxDigits:
+		bad.Add(amountField, "must be less than %s", decimal.New(1, MaxDigits))
 	case !m.Amount.Equal(m.Amount.Round(scale)):
-		bad.Add(field+".amount", "must have at most %d decimal places for %s", scale, m.Currency)
+		bad.Add(amountField, "must have at most %d decimal places for %s", scale, m.Currency)
 	}
 }
 

@@ -41,11 +41,11 @@ func (f *fakeCustomers) Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UU
 }
 
 type fakePoints struct {
-	EarnForPurchasesFn  func(ctx context.Context, actor event.Actor, earnings []Earning) error
+	EarnForPurchasesFn  func(ctx context.Context, actor event.Actor, earnings []Earning) ([]Earned, error)
 	TakeBackForRefundFn func(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
 }
 
-func (f *fakePoints) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error {
+func (f *fakePoints) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) ([]Earned, error) {
 	return f.EarnForPurchasesFn(ctx, actor, earnings)
 }
 

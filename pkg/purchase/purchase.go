@@ -48,7 +48,20 @@ type Purchase struct {
 	Version        int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Earned is what the purchase earned when it was recorded; nil when read back later.
+	Earned *Earned
 }
+
+// Earned is the loyalty points a new purchase earned, or with none, why: the program is inactive,
+// the purchase is in another currency than the organization's, its amount earns less than a
+// point, or the customer's balance is at its limit.
+type Earned struct {
+	Points int64
+	Reason string
+}
+
+// NoPointsOtherCurrency is why a purchase in a currency other than the organization's earns none.
+const NoPointsOtherCurrency = "other_currency"
 
 // Filter narrows a purchase list.
 type Filter struct {
@@ -108,9 +121,10 @@ type Earning struct {
 }
 
 // Points awards loyalty points for purchases and takes them back on refunds. Called inside the
-// purchase's transaction (InTx), it commits or rolls back with it.
+// purchase's transaction (InTx), it commits or rolls back with it. EarnForPurchases answers what
+// each earning earned, in order.
 type Points interface {
-	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) error
+	EarnForPurchases(ctx context.Context, actor event.Actor, earnings []Earning) ([]Earned, error)
 	TakeBackForRefund(ctx context.Context, actor event.Actor, customerID, purchaseID uuid.UUID, amount, refundedBefore, refundedAfter decimal.Decimal) error
 }
 
@@ -144,6 +158,8 @@ type BatchResult struct {
 	Status string
 	ID     uuid.UUID
 	Err    error
+	// Earned is what a created purchase earned.
+	Earned *Earned
 }
 
 // ErrBatchFailed is answered by an atomic batch in which some item failed; nothing was written.

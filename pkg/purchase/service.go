@@ -56,7 +56,7 @@ func check(p *Purchase, customerKnown bool, now time.Time) error {
 	if !slices.Contains(Channels, p.Channel) {
 		bad.Add("channel", "must be one of %s", strings.Join(Channels, ", "))
 	}
-	p.Amount.Normalize("amount", &bad)
+	p.Amount.Normalize("amount", "currency", &bad)
 	if p.OccurredAt.After(now.Add(ClockSkew)) {
 		bad.Add("occurred_at", "must not be in the future")
 	}
@@ -98,7 +98,7 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 		if err != nil {
 			return err
 		}
-		if p.Amount.Currency == "" {
+		if strings.TrimSpace(p.Amount.Currency) == "" {
 			p.Amount.Currency = currency
 		}
 		live, err := s.customers.Live(ctx, p.OrgID, []uuid.UUID{p.CustomerID})
@@ -117,10 +117,11 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, p Purchase) (Pu
 		if err := s.store.RecordEvent(ctx, s.createdEvent(actor, p)); err != nil {
 			return err
 		}
-		if err := s.afterPurchases(ctx, actor, []Purchase{p}, currency, now); err != nil {
+		recorded := []Purchase{p}
+		if err := s.afterPurchases(ctx, actor, recorded, currency, now); err != nil {
 			return err
 		}
-		result, created = p, true
+		result, created = recorded[0], true
 		return nil
 	})
 	if err != nil {
@@ -144,23 +145,30 @@ func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 	return ev
 }
 
-// afterPurchases awards the new purchases' points (those in the organization's currency), keeps
-// their customers' purchase figures, and moves prospects among them to the customer stage.
+// afterPurchases awards the new purchases' points (those in the organization's currency) and
+// sets what each earned, keeps their customers' purchase figures, and moves prospects among them
+// to the customer stage.
 func (s *Service) afterPurchases(ctx context.Context, actor event.Actor, fresh []Purchase, currency string, now time.Time) error {
 	seen := map[uuid.UUID]bool{}
 	var customers []uuid.UUID
 	var earnings []Earning
-	for _, p := range fresh {
+	var earning []int // the index in fresh of each earning
+	for i, p := range fresh {
 		if !seen[p.CustomerID] {
 			seen[p.CustomerID] = true
 			customers = append(customers, p.CustomerID)
 		}
+		fresh[i].Earned = &Earned{Reason: NoPointsOtherCurrency}
 		if p.Amount.Currency == currency {
-			earnings = append(earnings, Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount})
+			earnings, earning = append(earnings, Earning{CustomerID: p.CustomerID, PurchaseID: p.ID, Amount: p.Amount.Amount}), append(earning, i)
 		}
 	}
-	if err := s.points.EarnForPurchases(ctx, actor, earnings); err != nil {
+	earned, err := s.points.EarnForPurchases(ctx, actor, earnings)
+	if err != nil {
 		return err
+	}
+	for k, e := range earned {
+		fresh[earning[k]].Earned = &e
 	}
 	if err := s.store.AddToCustomers(ctx, actor.OrgID, fresh, currency); err != nil {
 		return err
@@ -300,7 +308,7 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 			if p.OccurredAt.IsZero() {
 				p.OccurredAt = now
 			}
-			if p.Amount.Currency == "" {
+			if strings.TrimSpace(p.Amount.Currency) == "" {
 				p.Amount.Currency = currency
 			}
 			if err := check(&p, live[p.CustomerID], now); err != nil {
@@ -322,7 +330,19 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 			}
 			return err
 		}
-		return s.afterPurchases(ctx, actor, fresh, currency, now)
+		if err := s.afterPurchases(ctx, actor, fresh, currency, now); err != nil {
+			return err
+		}
+		earned := make(map[uuid.UUID]*Earned, len(fresh))
+		for _, p := range fresh {
+			earned[p.ID] = p.Earned
+		}
+		for i := range results {
+			if results[i].Status == BatchCreated {
+				results[i].Earned = earned[results[i].ID]
+			}
+		}
+		return nil
 	})
 	if errors.Is(err, ErrBatchFailed) {
 		return results, err

@@ -92,9 +92,13 @@ func (s *shop) service() *Service {
 		}
 		return live, nil
 	}}
-	points := &fakePoints{EarnForPurchasesFn: func(_ context.Context, _ event.Actor, earnings []Earning) error {
+	points := &fakePoints{EarnForPurchasesFn: func(_ context.Context, _ event.Actor, earnings []Earning) ([]Earned, error) {
 		s.earned = append(s.earned, earnings...)
-		return nil
+		earned := make([]Earned, len(earnings))
+		for i, e := range earnings { // a point per unit
+			earned[i] = Earned{Points: e.Amount.IntPart()}
+		}
+		return earned, nil
 	}}
 	return NewService(store, fakeTx{}, customers, points)
 }
@@ -171,10 +175,10 @@ func TestBatch(t *testing.T) {
 				p.Channel, p.OccurredAt = "fax", time.Now().Add(time.Hour)
 				p.Items = []Item{{SKU: "a", Quantity: 0, UnitPrice: decimal.NewFromInt(-1)}}
 			})},
-			results: []string{"error [amount.amount channel customer_id items[0].quantity items[0].unit_price occurred_at]"}},
+			results: []string{"error [amount channel customer_id items[0].quantity items[0].unit_price occurred_at]"}},
 		{name: "an amount has no more decimals than its currency, and a currency is ISO 4217",
 			items:   []BatchItem{buy(carol, "1.001", "", ""), buy(carol, "1", "EURO", "")},
-			results: []string{"error [amount.amount]", "error [amount.currency]"}},
+			results: []string{"error [amount]", "error [currency]"}},
 		{name: "occurred_at may be up to five minutes ahead of the clock",
 			items: []BatchItem{
 				buy(carol, "1", "", "", func(p *Purchase) { p.OccurredAt = time.Now().Add(4 * time.Minute) }),
@@ -258,9 +262,33 @@ func TestBatch(t *testing.T) {
 			for i := range s.inserted {
 				announced = append(announced, fmt.Sprint("purchase.created #", i))
 			}
-			if !reflect.DeepEqual(s.created, announced) || !reflect.DeepEqual(s.added, s.inserted) || len(s.added) > 0 && s.addedIn != "EUR" {
+			ids := func(ps []Purchase) []uuid.UUID {
+				out := make([]uuid.UUID, len(ps))
+				for i, p := range ps {
+					out[i] = p.ID
+				}
+				return out
+			}
+			if !reflect.DeepEqual(s.created, announced) || !reflect.DeepEqual(ids(s.added), ids(s.inserted)) || len(s.added) > 0 && s.addedIn != "EUR" {
 				t.Errorf("events %q, figures of %d purchases in %q; want one purchase.created each, all added in EUR", s.created, len(s.added), s.addedIn)
 			}
 		})
+	}
+}
+
+// TestBatchSaysWhatEachPurchaseEarned: each created purchase's result carries the points it
+// earned, or why none: one in another currency than the shop's never reaches the program.
+func TestBatchSaysWhatEachPurchaseEarned(t *testing.T) {
+	s := &shop{}
+	actor := event.Actor{OrgID: uuid.New(), Kind: event.ActorUser, ID: uuid.New()}
+	results, err := s.service().Batch(context.Background(), actor, []BatchItem{buy(carol, "10", "usd", ""), buy(carol, "19.90", "", "")}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Earned{{Reason: NoPointsOtherCurrency}, {Points: 19}}
+	for i, r := range results {
+		if r.Earned == nil || *r.Earned != want[i] {
+			t.Errorf("item %d earned %+v, want %+v", i, r.Earned, want[i])
+		}
 	}
 }

@@ -190,9 +190,12 @@ func (s *LedgerStore) Apply(ctx context.Context, orgID, customerID uuid.UUID, de
 	var balance int64
 	err := s.with(ctx).Raw(`UPDATE loyalty_accounts SET balance = balance + ?, lifetime_earned = lifetime_earned + ?,
 		lifetime_redeemed = lifetime_redeemed + ?, updated_at = ?
-		WHERE org_id = ? AND customer_id = ? AND balance + ? >= 0 RETURNING balance`,
-		delta, earned, redeemed, at, orgID, customerID, delta).Row().Scan(&balance)
-	if errors.Is(err, sql.ErrNoRows) {
+		WHERE org_id = ? AND customer_id = ? AND balance + ? BETWEEN 0 AND ? RETURNING balance`,
+		delta, earned, redeemed, at, orgID, customerID, delta, int64(loyalty.MaxBalance)).Row().Scan(&balance)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && delta > 0: // a balance is never negative: only the ceiling refuses a credit
+		return 0, loyalty.ErrBalanceLimit
+	case errors.Is(err, sql.ErrNoRows):
 		return 0, loyalty.ErrInsufficient
 	}
 	return balance, translate(err)

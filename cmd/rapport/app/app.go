@@ -115,12 +115,17 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 // earnings each in their own words.
 type purchasePoints struct{ *loyalty.Service }
 
-func (p purchasePoints) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []purchase.Earning) error {
+func (p purchasePoints) EarnForPurchases(ctx context.Context, actor event.Actor, earnings []purchase.Earning) ([]purchase.Earned, error) {
 	converted := make([]loyalty.Earning, len(earnings))
 	for i, e := range earnings {
 		converted[i] = loyalty.Earning{CustomerID: e.CustomerID, PurchaseID: e.PurchaseID, Amount: e.Amount}
 	}
-	return p.Service.EarnForPurchases(ctx, actor, converted)
+	earned, err := p.Service.EarnForPurchases(ctx, actor, converted)
+	out := make([]purchase.Earned, len(earned))
+	for i, e := range earned {
+		out[i] = purchase.Earned{Points: e.Points, Reason: e.Reason}
+	}
+	return out, err
 }
 
 var _ purchase.Points = purchasePoints{}
