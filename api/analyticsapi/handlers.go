@@ -51,7 +51,7 @@ func accepted(c echo.Context, j job.Job, err error) error {
 // asOfQuery reads the as_of parameter of a report, with the report's other parameters.
 func asOfQuery(c echo.Context, more ...string) (*web.Query, *time.Time) {
 	q := web.NewQuery(c, append([]string{"as_of"}, more...)...)
-	return q, q.Time("as_of")
+	return q, q.TimeSince("as_of", web.ReportEpoch)
 }
 
 // runSegmentation godoc
@@ -344,8 +344,8 @@ func (h handlers) ladder(c echo.Context) error {
 // from to 30 days before to. It answers as_of as given (nil: now).
 func period(c echo.Context) (from, to time.Time, asOf *time.Time, err error) {
 	q := web.NewQuery(c, "from", "to", "as_of")
-	f, t := q.Time("from"), q.Time("to")
-	asOf = q.Time("as_of")
+	f, t := q.TimeSince("from", web.ReportEpoch), q.TimeSince("to", web.ReportEpoch)
+	asOf = q.TimeSince("as_of", web.ReportEpoch)
 	if err := q.Err(); err != nil {
 		return from, to, nil, err
 	}

@@ -374,7 +374,7 @@ func (h handlers) putSLA(c echo.Context) error {
 func (h handlers) stats(c echo.Context) error {
 	q := web.NewQuery(c, "from", "to", "group_by")
 	sq := feedback.StatsQuery{GroupBy: web.Enum(q, "group_by", feedback.GroupBys)}
-	to, from := q.Time("to"), q.Time("from")
+	to, from := q.TimeSince("to", web.ReportEpoch), q.TimeSince("from", web.ReportEpoch)
 	if err := q.Err(); err != nil {
 		return err
 	}

@@ -81,11 +81,22 @@ func Decode(body []byte, dst any) error {
 	if err := Check(body); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true)); err != nil {
+	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true), json.WithUnmarshalers(storableTimes)); err != nil {
 		return decodeError(err)
 	}
 	return Validate(dst)
 }
+
+// storableTimes reads times as RFC 3339 from year 1: year 0 parses, but no database stores it.
+var storableTimes = json.UnmarshalFunc(func(b []byte, t *time.Time) error {
+	if err := t.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	if t.Year() < 1 {
+		return errors.New("year 0 does not exist")
+	}
+	return nil
+})
 
 // Check refuses a body that is empty, not one JSON value, nested deeper than MaxDepth, or that has
 // a NUL character in a string, naming where.

@@ -29,6 +29,7 @@ func TestDecodeNamesTheField(t *testing.T) {
 		field, msg string
 	}{
 		{"a bad time", `{"when":"yesterday"}`, apperr.KindBadRequest, "when", "RFC 3339"},
+		{"year zero", `{"when":"0000-01-01T00:00:00Z"}`, apperr.KindBadRequest, "when", "RFC 3339"},
 		{"a bad time in an array", `{"items":[{"at":"2026-01-01T00:00:00Z"},{"at":"2026-13-01"}]}`, apperr.KindBadRequest, "items[1].at", "RFC 3339"},
 		{"a number too large", `{"count":2147483648}`, apperr.KindBadRequest, "count", "from -2147483648 to 2147483647"},
 		{"a wrong type", `{"name":5}`, apperr.KindBadRequest, "name", "must be a string"},

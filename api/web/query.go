@@ -94,14 +94,25 @@ func toStrings[T ~string](values []T) []string {
 }
 
 // Time returns an RFC 3339 time parameter.
-func (q *Query) Time(name string) *time.Time {
+func (q *Query) Time(name string) *time.Time { return q.TimeSince(name, time.Time{}) }
+
+// ReportEpoch is the earliest moment a report may be asked about: reports reach back months
+// from it, and no database stores a year before 1.
+var ReportEpoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TimeSince returns an RFC 3339 time parameter at or after earliest.
+func (q *Query) TimeSince(name string, earliest time.Time) *time.Time {
 	v := q.String(name)
 	if v == "" {
 		return nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
-	if err != nil {
+	switch {
+	case err != nil || t.Year() < 1: // year 0 parses, but no database stores it
 		q.fail(name, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z")
+		return nil
+	case t.Before(earliest):
+		q.fail(name, "must not be before %s", earliest.Format(time.RFC3339))
 		return nil
 	}
 	return &t

@@ -101,7 +101,10 @@ type CLVFit struct {
 
 // StartCLVFit checks the parameters, fills in the defaults and enqueues a fit.
 func (s *Service) StartCLVFit(ctx context.Context, actor event.Actor, p CLVParams, asOf *time.Time) (job.Job, error) {
-	p.AsOf = s.asOf(asOf)
+	var err error
+	if p.AsOf, err = s.asOf(asOf); err != nil {
+		return job.Job{}, err
+	}
 	if p.HorizonMonths == 0 {
 		p.HorizonMonths = DefaultHorizonMonths
 	}

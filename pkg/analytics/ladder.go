@@ -68,6 +68,10 @@ func (s *Service) Ladder(ctx context.Context, actor event.Actor, from, to time.T
 // ApplyLadder promotes the customers that the rules name, as of asOf (with dry run, only lists
 // them). It changes at most limit customers a call; the total says how many qualify.
 func (s *Service) ApplyLadder(ctx context.Context, actor event.Actor, asOf *time.Time, limit int, dryRun bool) ([]Change, int, error) {
+	at, err := s.asOf(asOf)
+	if err != nil {
+		return nil, 0, err
+	}
 	currency, err := s.store.OrgCurrency(ctx, actor.OrgID)
 	if err != nil {
 		return nil, 0, err
@@ -75,7 +79,7 @@ func (s *Service) ApplyLadder(ctx context.Context, actor event.Actor, asOf *time
 	var changes []Change
 	total := 0
 	for _, rule := range LadderRules {
-		ids, n, err := s.store.LadderCandidates(ctx, actor.OrgID, rule, s.asOf(asOf), currency, limit-len(changes))
+		ids, n, err := s.store.LadderCandidates(ctx, actor.OrgID, rule, at, currency, limit-len(changes))
 		if err != nil {
 			return nil, 0, err
 		}

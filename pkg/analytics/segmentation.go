@@ -76,7 +76,11 @@ type Segmentation struct {
 
 // StartSegmentation enqueues a segmentation job as of asOf (nil: now).
 func (s *Service) StartSegmentation(ctx context.Context, actor event.Actor, asOf *time.Time) (job.Job, error) {
-	return s.jobs.Enqueue(ctx, actor.OrgID, actorUser(actor), JobSegmentation, SegmentationParams{AsOf: s.asOf(asOf)})
+	at, err := s.asOf(asOf)
+	if err != nil {
+		return job.Job{}, err
+	}
+	return s.jobs.Enqueue(ctx, actor.OrgID, actorUser(actor), JobSegmentation, SegmentationParams{AsOf: at})
 }
 
 func (s *Service) runSegmentation(ctx context.Context, j job.Job, progress func(float64)) (any, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/job"
 )
 
@@ -26,12 +27,21 @@ func NewService(store Store, jobs Jobs, customers Customers, now func() time.Tim
 	return s
 }
 
+// Epoch is the earliest as-of time an analysis takes: the runs reach back two years from it.
+var Epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ErrAsOfTooEarly is answered for an as-of time before Epoch.
+var ErrAsOfTooEarly = apperr.Invalid(apperr.FieldError{Field: "as_of", Message: "must not be before " + Epoch.Format(time.RFC3339)})
+
 // asOf answers the as-of time of a request: the given time, or now.
-func (s *Service) asOf(t *time.Time) time.Time {
+func (s *Service) asOf(t *time.Time) (time.Time, error) {
 	if t == nil {
-		return s.now().UTC().Truncate(time.Microsecond)
+		return s.now().UTC().Truncate(time.Microsecond), nil
 	}
-	return t.UTC()
+	if t.Before(Epoch) {
+		return time.Time{}, ErrAsOfTooEarly
+	}
+	return t.UTC(), nil
 }
 
 // jobInput decodes a job's parameters and reads the organization's currency.

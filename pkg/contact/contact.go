@@ -60,6 +60,9 @@ type Filter struct {
 	Q           string
 }
 
+// MaxDuration bounds a contact's duration_seconds: a week.
+const MaxDuration = 7 * 24 * 60 * 60
+
 // Errors.
 var (
 	ErrNotFound        = apperr.New(apperr.KindNotFound, "contact not found")

@@ -63,8 +63,8 @@ func (s *Service) check(ctx context.Context, c *Contact, prev *Contact, now time
 	if c.OccurredAt.After(now.Add(ClockSkew)) {
 		bad.Add("occurred_at", "must not be in the future")
 	}
-	if c.DurationSeconds != nil && *c.DurationSeconds < 0 {
-		bad.Add("duration_seconds", "must not be negative")
+	if c.DurationSeconds != nil && (*c.DurationSeconds < 0 || *c.DurationSeconds > MaxDuration) {
+		bad.Add("duration_seconds", "must be from 0 to %d (a week)", MaxDuration)
 	}
 	tags := make([]string, 0, len(c.Tags))
 	for i, t := range c.Tags {
