@@ -1,0 +1,314 @@
+package storage_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rapportcrm/rapport/pkg/contact"
+	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/idempotency"
+	"github.com/rapportcrm/rapport/pkg/job"
+	"github.com/rapportcrm/rapport/pkg/page"
+	"github.com/rapportcrm/rapport/pkg/storage"
+)
+
+func TestTimelineStore(t *testing.T) {
+	f := newFixture(t)
+	s := f.db.TimelineStore()
+	run(t, []contract{
+		{"Timeline reads the customer's and its merged duplicates' events, newest first, by type, in the organization only", func(t *testing.T) {
+			survivor, duplicate, stranger := f.customer(t, f.org), f.customer(t, f.org), f.customer(t, f.org)
+			duplicate.MergedIntoID = &survivor.ID
+			f.softDelete(t, duplicate)
+			twin := f.customer(t, f.other, func(c *customer.Customer) { c.ID = survivor.ID })
+			noted := event.New(actor(f.org), "customer.noted", "customer", survivor.ID)
+			noted.Changes = map[string]event.Change{"name": {Old: "Ada", New: "Augusta"}, "owner": {Old: nil, New: "u1"}}
+			noted.Data, noted.OccurredAt = map[string]any{"n": 1.5, "tags": []any{"a"}}, f.now.Add(time.Hour)
+			must(t, f.db.CustomerStore().RecordEvent(f.ctx, noted))
+			older := f.record(t, duplicate, "customer.noted", f.now.Add(-time.Hour), nil)
+			f.record(t, stranger, "customer.noted", f.now, nil)
+			f.record(t, twin, "customer.noted", f.now, nil)
+			created := f.eventsOf(t, survivor, "customer.created") // the survivor's and the duplicate's
+			wantEqual(t, "creation events", len(created), 2)
+			list := func(types []string) func(page.Request) (page.Result[event.Event], error) {
+				return func(p page.Request) (page.Result[event.Event], error) {
+					return s.Timeline(f.ctx, f.org, survivor.ID, types, p)
+				}
+			}
+			all := walk(t, list(nil), "occurred_at", true, 2, eventID)
+			wantSet(t, "every event", all, append([]uuid.UUID{noted.ID, older.ID}, created...)...)
+			wantEqual(t, "newest", all[0], noted.ID)
+			wantOrders(t, list([]string{"customer.noted"}), eventID, order{"occurred_at", true, []uuid.UUID{noted.ID, older.ID}})
+			res, err := s.Timeline(f.ctx, f.org, survivor.ID, []string{"customer.noted"}, page.Request{Limit: 1, Sort: "occurred_at", Desc: true})
+			must(t, err)
+			if !reflect.DeepEqual(res.Items[0], noted) {
+				t.Fatalf("event:\n got %+v\nwant %+v", res.Items[0], noted)
+			}
+		}},
+	})
+}
+
+func TestIdempotencyStore(t *testing.T) {
+	f := newFixture(t)
+	s := f.db.IdempotencyStore()
+	record := func(org uuid.UUID, key string, at time.Time) idempotency.Record {
+		return idempotency.Record{OrgID: org, CredentialID: f.org, Key: key, RequestHash: "hash-" + key, CreatedAt: at, ExpiresAt: at.Add(idempotency.TTL)}
+	}
+	claim := func(t *testing.T, r idempotency.Record) *idempotency.Record {
+		t.Helper()
+		existing, err := s.Claim(f.ctx, r)
+		must(t, err)
+		return existing
+	}
+	run(t, []contract{
+		{"Claim takes a new key, answers the record of a live one, and its response once Complete stored it", func(t *testing.T) {
+			r := record(f.org, "k1", f.now)
+			if got := claim(t, r); got != nil {
+				t.Fatalf("a new key answered %+v", got)
+			}
+			inFlight := claim(t, record(f.org, "k1", f.now.Add(time.Second)))
+			want := r
+			if inFlight == nil || !reflect.DeepEqual(*inFlight, want) {
+				t.Fatalf("in flight:\n got %+v\nwant %+v", inFlight, want)
+			}
+			r.StatusCode, r.Headers, r.Body = 201, map[string]string{"Location": "/v1/x"}, []byte(`{"id":1}`)
+			must(t, s.Complete(f.ctx, r))
+			done := claim(t, record(f.org, "k1", f.now.Add(time.Second)))
+			want.Done, want.StatusCode, want.Headers, want.Body = true, 201, r.Headers, r.Body
+			if done == nil || !reflect.DeepEqual(*done, want) {
+				t.Fatalf("done:\n got %+v\nwant %+v", done, want)
+			}
+			for _, other := range []idempotency.Record{record(f.other, "k1", f.now), {OrgID: f.org, CredentialID: f.other, Key: "k1", CreatedAt: f.now, ExpiresAt: f.now.Add(time.Hour)}} {
+				if got := claim(t, other); got != nil {
+					t.Fatalf("a key of another organization or credential answered %+v", got)
+				}
+			}
+		}},
+		{"Release frees a claimed key; Claim replaces an expired record", func(t *testing.T) {
+			r := record(f.org, "k2", f.now)
+			claim(t, r)
+			must(t, s.Release(f.ctx, r))
+			if got := claim(t, r); got != nil {
+				t.Fatalf("a released key answered %+v", got)
+			}
+			later := record(f.org, "k2", r.ExpiresAt)
+			if got := claim(t, later); got != nil {
+				t.Fatalf("an expired record answered %+v", got)
+			}
+			if got := claim(t, record(f.org, "k2", r.ExpiresAt.Add(time.Second))); got == nil || !got.CreatedAt.Equal(later.CreatedAt) {
+				t.Fatalf("the record that replaced the expired one: %+v", got)
+			}
+		}},
+		{"Purge deletes the records that expired before a time", func(t *testing.T) {
+			org := f.organization(t, "EUR")
+			old, fresh := record(org, "old", f.now.Add(-48*time.Hour)), record(org, "fresh", f.now)
+			claim(t, old)
+			claim(t, fresh)
+			n, err := s.Purge(f.ctx, f.now.Add(-time.Hour))
+			must(t, err)
+			if n < 1 {
+				t.Fatalf("purged %d", n)
+			}
+			if got := claim(t, old); got != nil {
+				t.Fatalf("a purged record answered %+v", got)
+			}
+			if got := claim(t, fresh); got == nil {
+				t.Fatal("a live record was purged")
+			}
+		}},
+	})
+}
+
+func TestJobStore(t *testing.T) {
+	f := newFixture(t)
+	s := f.db.JobStore()
+	insert := func(t *testing.T, typ string, at time.Time) job.Job {
+		t.Helper()
+		j := job.Job{ID: newID(), OrgID: f.org, Type: typ, Status: job.StatusQueued, Params: json.RawMessage(`{"n":1}`), CreatedBy: &f.org, CreatedAt: at}
+		must(t, s.InsertJob(f.ctx, j))
+		return j
+	}
+	run(t, []contract{
+		{"InsertJob and GetJob keep every field, in the organization only", func(t *testing.T) {
+			j := insert(t, "contract."+newID().String(), f.now)
+			got, err := s.GetJob(f.ctx, f.org, j.ID)
+			must(t, err)
+			sameJSON(t, "params", got.Params, j.Params)
+			got.Params = j.Params
+			if !reflect.DeepEqual(got, j) {
+				t.Fatalf("job:\n got %+v\nwant %+v", got, j)
+			}
+			wantErr(t, "another organization's", getErr(s.GetJob(f.ctx, f.other, j.ID)), job.ErrNotFound)
+		}},
+		{"ClaimJob takes the oldest waiting job of the types; RenewJob and FinishJob act on the current claim only", func(t *testing.T) {
+			typ := "contract." + newID().String()
+			insert(t, "contract.other", f.now.Add(-time.Hour))
+			older, newer := insert(t, typ, f.now.Add(-time.Minute)), insert(t, typ, f.now)
+			c, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute))
+			must(t, err)
+			if !ok || c.ID != older.ID || c.Status != job.StatusRunning || c.Attempts != 1 || c.StartedAt == nil {
+				t.Fatalf("claimed %+v, %v", c, ok)
+			}
+			held, err := s.RenewJob(f.ctx, c, 0.5, f.now.Add(2*time.Minute))
+			must(t, err)
+			wantEqual(t, "renewed", held, true)
+			stale := c
+			stale.Attempts = 0
+			held, err = s.RenewJob(f.ctx, stale, 0.9, f.now.Add(2*time.Minute))
+			must(t, err)
+			wantEqual(t, "renewed a stale claim", held, false)
+			stale.Status = job.StatusFailed
+			must(t, s.FinishJob(f.ctx, stale))
+			got, err := s.GetJob(f.ctx, f.org, c.ID)
+			must(t, err)
+			if got.Status != job.StatusRunning || got.Progress != 0.5 {
+				t.Fatalf("a stale claim finished the job: %+v", got)
+			}
+			finished := f.now.Add(time.Minute)
+			c.Status, c.Progress, c.Result, c.FinishedAt = job.StatusSucceeded, 1, json.RawMessage(`{"ok":true}`), &finished
+			must(t, s.FinishJob(f.ctx, c))
+			got, err = s.GetJob(f.ctx, f.org, c.ID)
+			must(t, err)
+			if got.Status != job.StatusSucceeded || got.Progress != 1 || string(got.Result) == "" || got.FinishedAt == nil || !got.FinishedAt.Equal(finished) {
+				t.Fatalf("finished job %+v", got)
+			}
+			c2, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute))
+			must(t, err)
+			if !ok || c2.ID != newer.ID {
+				t.Fatalf("second claim %+v, %v", c2, ok)
+			}
+			if _, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute)); ok || err != nil {
+				t.Fatalf("claimed a job while none waits: %v", err)
+			}
+		}},
+		{"PurgeJobs deletes the jobs that finished before a time", func(t *testing.T) {
+			typ := "contract." + newID().String()
+			waiting := insert(t, typ, f.now.Add(-48*time.Hour))
+			n, err := s.PurgeJobs(f.ctx, f.now.Add(time.Hour))
+			must(t, err)
+			if n < 1 {
+				t.Fatalf("purged %d finished jobs", n)
+			}
+			_, err = s.GetJob(f.ctx, f.org, waiting.ID)
+			must(t, err)
+		}},
+	})
+}
+
+// errRollback makes InTx roll back.
+var errRollback = errors.New("roll back")
+
+func TestDB(t *testing.T) {
+	f := newFixture(t)
+	customers, contacts := f.db.CustomerStore(), f.db.ContactStore()
+	stored := func(t *testing.T, c customer.Customer) bool {
+		t.Helper()
+		_, err := customers.Get(f.ctx, c.OrgID, c.ID)
+		if err != nil && !errors.Is(err, customer.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	insert := func(ctx context.Context, c customer.Customer) error { return customers.Insert(ctx, c, created(c)) }
+	run(t, []contract{
+		{"InTx commits what fn wrote when it returns nil, and rolls it back when it fails", func(t *testing.T) {
+			kept, dropped := f.newCustomer(f.org), f.newCustomer(f.org)
+			must(t, f.db.InTx(f.ctx, func(ctx context.Context) error { return insert(ctx, kept) }))
+			err := f.db.InTx(f.ctx, func(ctx context.Context) error {
+				must(t, insert(ctx, dropped))
+				if !stored(t, kept) {
+					t.Fatal("a read outside the transaction does not see committed rows")
+				}
+				return errRollback
+			})
+			wantErr(t, "the failed transaction", err, errRollback)
+			wantEqual(t, "committed", stored(t, kept), true)
+			wantEqual(t, "rolled back", stored(t, dropped), false)
+		}},
+		{"InTx nests as a savepoint: a failed inner call, even a failed statement, leaves the outer transaction usable", func(t *testing.T) {
+			owner := f.customer(t, f.org)
+			f.contact(t, owner, f.now, func(c *contact.Contact) { c.ExternalRef = "nested-taken" })
+			outer, inner, after := f.newCustomer(f.org), f.newCustomer(f.org), f.newCustomer(f.org)
+			must(t, f.db.InTx(f.ctx, func(ctx context.Context) error {
+				must(t, insert(ctx, outer))
+				err := f.db.InTx(ctx, func(ctx context.Context) error {
+					must(t, insert(ctx, inner))
+					return contacts.Insert(ctx, f.newContact(owner, f.now, func(c *contact.Contact) { c.ExternalRef = "nested-taken" }))
+				})
+				wantErr(t, "the inner transaction", err, contact.ErrExternalRef)
+				return insert(ctx, after)
+			}))
+			wantEqual(t, "the outer write", stored(t, outer), true)
+			wantEqual(t, "the inner write", stored(t, inner), false)
+			wantEqual(t, "the write after the failed inner transaction", stored(t, after), true)
+		}},
+		{"Exclusively runs fn and answers its error; on PostgreSQL fn's writes join the lock's transaction", func(t *testing.T) {
+			c := f.newCustomer(f.org)
+			ran, err := f.db.Exclusively(f.ctx, "contract-"+newID().String(), func(ctx context.Context) error {
+				must(t, insert(ctx, c))
+				return errRollback
+			})
+			wantErr(t, "fn's error", err, errRollback)
+			wantEqual(t, "ran", ran, true)
+			// SQLite serves one process: no lock, no transaction, the write stays.
+			wantEqual(t, "the failed job's write", stored(t, c), !f.pg())
+		}},
+		{"Setting stores generate's value once; every later or concurrent call reads it back", func(t *testing.T) {
+			key := "contract-" + newID().String()
+			var wg sync.WaitGroup
+			values, creations := make([]string, 4), make([]bool, 4)
+			for i := range values {
+				wg.Go(func() {
+					v, created, err := f.db.Setting(f.ctx, key, func() string { return newID().String() })
+					if err != nil {
+						t.Error(err)
+					}
+					values[i], creations[i] = v, created
+				})
+			}
+			wg.Wait()
+			n := 0
+			for i, v := range values {
+				if v != values[0] {
+					t.Fatalf("instances disagree: %v", values)
+				}
+				if creations[i] {
+					n++
+				}
+			}
+			wantEqual(t, "creators", n, 1)
+			v, created, err := f.db.Setting(f.ctx, key, func() string { return "other" })
+			must(t, err)
+			if v != values[0] || created {
+				t.Fatalf("a later call: %q created=%v, want %q", v, created, values[0])
+			}
+		}},
+		{"Dialect, Ping and MigrationStatus describe the database", func(t *testing.T) {
+			for url, want := range map[string]string{
+				"postgres://u@h/db": storage.Postgres, "postgresql://u@h/db": storage.Postgres, "sqlite:/tmp/x.db": storage.SQLite,
+				"file:x.db": storage.SQLite, "/var/lib/rapport.db": storage.SQLite,
+			} {
+				wantEqual(t, url, storage.Dialect(url), want)
+			}
+			must(t, f.db.Ping(f.ctx))
+			status, err := f.db.MigrationStatus(f.ctx)
+			must(t, err)
+			if len(status) == 0 {
+				t.Fatal("no migrations")
+			}
+			for _, m := range status {
+				if m.State != "applied" {
+					t.Fatalf("migration %d is %s", m.Source.Version, m.State)
+				}
+			}
+		}},
+	})
+}
