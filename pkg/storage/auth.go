@@ -30,7 +30,7 @@ type organizationRow struct {
 	Name      string
 	Currency  string
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (organizationRow) TableName() string { return "organizations" }
@@ -59,7 +59,7 @@ type userRow struct {
 	Active       bool
 	PasswordHash string
 	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (userRow) TableName() string { return "users" }

@@ -40,7 +40,7 @@ type contactRow struct {
 	SearchText      string
 	Version         int64
 	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	UpdatedAt       time.Time `gorm:"autoUpdateTime:false"`
 	DeletedAt       *time.Time
 }
 

@@ -179,8 +179,6 @@ func TestPurchaseStore(t *testing.T) {
 			}
 		}},
 		{"InsertMany stores all or none", func(t *testing.T) {
-			t.Skip("bug: InsertMany inserts the batch with ON CONFLICT DO NOTHING outside any transaction of its own, so on ErrDuplicate " +
-				"the other purchases of the batch stay written (without their events) unless the caller rolls back; purchase.Store promises all or none")
 			who := f.customer(t, f.org)
 			taken := f.purchase(t, who, "1", f.now, func(p *purchase.Purchase) { p.ExternalID = "all-or-none-" + p.ID.String() })
 			ps := []purchase.Purchase{newPurchase(who, "2", "EUR", f.now), newPurchase(who, "3", "EUR", f.now)}

@@ -74,7 +74,7 @@ type customerRow struct {
 	SearchText              string
 	Version                 int64
 	CreatedAt               time.Time
-	UpdatedAt               time.Time
+	UpdatedAt               time.Time `gorm:"autoUpdateTime:false"`
 	DeletedAt               *time.Time
 	MergedIntoID            *uuid.UUID
 }

@@ -20,7 +20,8 @@
 // statements, dialect-specific ones, and the hottest reads (getCustomer). A PostgreSQL fast path
 // is one `if c.dialect == Postgres` block that returns (or, inside a chunk loop, one if/else),
 // with the portable statement after it. Column-wise batches go through insertColumns, unnest and
-// queryIDs (columnar.go). Reports that aggregate across tables (analytics, the timeline) join
+// queryIDs (columnar.go). Row types carry the times the domain set: their UpdatedAt is tagged
+// autoUpdateTime:false, or GORM would put its own clock there on every update. Reports that aggregate across tables (analytics, the timeline) join
 // them in one statement; every other need a store has of another family's tables goes through
 // that family's helper.
 package storage

@@ -47,7 +47,7 @@ type feedbackRow struct {
 	ResolutionDueAt    *time.Time
 	Version            int64
 	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
 	DeletedAt          *time.Time
 }
 

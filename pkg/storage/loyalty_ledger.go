@@ -32,7 +32,7 @@ type accountRow struct {
 	LifetimeEarned   int64
 	LifetimeRedeemed int64
 	Tier             string
-	UpdatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (accountRow) TableName() string { return "loyalty_accounts" }

@@ -30,7 +30,7 @@ type programRow struct {
 	Tiers            jsonValue[[]tierJSON]
 	TierWindowMonths int
 	ExpiryMonths     *int
-	UpdatedAt        time.Time
+	UpdatedAt        time.Time `gorm:"autoUpdateTime:false"`
 }
 
 type tierJSON struct {

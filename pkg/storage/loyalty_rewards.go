@@ -30,7 +30,7 @@ type rewardRow struct {
 	Active      bool
 	Version     int64
 	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (rewardRow) TableName() string { return "loyalty_rewards" }

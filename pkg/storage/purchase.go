@@ -45,7 +45,7 @@ type purchaseRow struct {
 	Status         string
 	Version        int64
 	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 }
 
 func (purchaseRow) TableName() string { return "purchases" }
@@ -139,7 +139,8 @@ func (s *PurchaseStore) List(ctx context.Context, orgID uuid.UUID, f purchase.Fi
 }
 
 // InsertMany stores purchases (column-wise, see columnWise, else in multi-row statements) and
-// their events; a taken external_id fails the whole call with ErrDuplicate.
+// their events; a taken external_id fails the whole call with ErrDuplicate and writes nothing
+// (in a transaction, or a savepoint of the caller's).
 func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, created []event.Event) error {
 	if len(ps) == 0 {
 		return nil
@@ -148,21 +149,23 @@ func (s *PurchaseStore) InsertMany(ctx context.Context, ps []purchase.Purchase, 
 	for i, p := range ps {
 		rows[i] = toPurchaseRow(p)
 	}
-	var inserted int64
-	var err error
-	if s.columnWise(len(rows)) {
-		inserted, err = s.insertPurchaseColumns(ctx, rows)
-	} else {
-		res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.chunk())
-		inserted, err = res.RowsAffected, translate(res.Error)
-	}
-	if err != nil {
-		return err
-	}
-	if inserted != int64(len(rows)) {
-		return purchase.ErrDuplicate
-	}
-	return s.RecordEvents(ctx, created)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		var inserted int64
+		var err error
+		if s.columnWise(len(rows)) {
+			inserted, err = s.insertPurchaseColumns(ctx, rows)
+		} else {
+			res := s.with(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.chunk())
+			inserted, err = res.RowsAffected, translate(res.Error)
+		}
+		if err != nil {
+			return err
+		}
+		if inserted != int64(len(rows)) {
+			return purchase.ErrDuplicate
+		}
+		return s.RecordEvents(ctx, created)
+	})
 }
 
 func (s *PurchaseStore) insertPurchaseColumns(ctx context.Context, rows []purchaseRow) (int64, error) {
