@@ -4,9 +4,10 @@
 //	go run ./cmd/openapigen -swagger /tmp/swag/swagger.json -dir docs
 //
 // The conversion is kin-openapi's; the passes in this package then say what Swagger 2.0 and swag
-// cannot: the bearer scheme, problem+json errors, the headers the middleware sends, named list
-// and batch schemas, nullable references, timestamps and uuids, request examples. Each pass is a rule over
-// the whole document, never a list of operations or fields, so a new endpoint follows it unasked.
+// cannot: the bearer scheme, problem+json errors, the headers the middleware sends, named list,
+// batch and merge-patch schemas, nullable references, timestamps and uuids, request examples.
+// Each pass is a rule over the whole document, never a list of operations or fields, so that a
+// new endpoint follows it unasked.
 package main
 
 import (

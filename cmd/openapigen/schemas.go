@@ -156,8 +156,9 @@ func stringSchema(format string) *openapi3.Schema {
 	return s
 }
 
-// formats writes every reference to a marker (FormatDateTime, FormatUUID) as a string of the marker's format.
-// A nullable or described one is an allOf of the one reference; it becomes a plain string.
+// formats writes every reference to a marker (FormatDateTime, FormatUUID) as a string of the
+// marker's format. A nullable or described one is an allOf of the one reference; it becomes a
+// plain string.
 func formats(doc *openapi3.T) error {
 	for name, format := range markerFormats {
 		marker := doc.Components.Schemas[name]
