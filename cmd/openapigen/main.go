@@ -73,6 +73,7 @@ func run(in, dir string) error {
 	}{
 		{"formats", formats},
 		{"nullable types", nullableTypes},
+		{"free-form objects", freeFormObjects},
 		{"named compositions", namedCompositions},
 		{"merge patches", mergePatches},
 		{"public operations", publicSecurity},

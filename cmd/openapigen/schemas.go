@@ -440,3 +440,17 @@ func mergePatch(doc *openapi3.T, input string) (*openapi3.Schema, error) {
 	}
 	return patch, nil
 }
+
+// freeFormObjects says of an object schema with no properties that any may be there. OpenAPI
+// means that already, but openapi-typescript (with its default options) reads such a schema as an
+// object without keys (Record<string, never>).
+func freeFormObjects(doc *openapi3.T) error {
+	eachSchema(doc, func(s *openapi3.SchemaRef) {
+		v := s.Value
+		if s.Ref == "" && v != nil && v.Type.Is("object") && len(v.Properties) == 0 && len(v.AllOf)+len(v.AnyOf)+len(v.OneOf) == 0 &&
+			v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil {
+			v.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(true)}
+		}
+	})
+	return nil
+}
