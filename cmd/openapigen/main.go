@@ -72,6 +72,7 @@ func run(in, dir string) error {
 		pass func(*openapi3.T) error
 	}{
 		{"formats", formats},
+		{"any values", jsonValues},
 		{"nullable types", nullableTypes},
 		{"free-form objects", freeFormObjects},
 		{"named compositions", namedCompositions},

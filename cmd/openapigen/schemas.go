@@ -187,24 +187,63 @@ func formats(doc *openapi3.T) error {
 	return nil
 }
 
-// anyJSON is any JSON value, null included.
-func anyJSON() openapi3.SchemaRefs {
-	null := openapi3.NewStringSchema()
-	null.Nullable = true
-	object := openapi3.NewObjectSchema()
-	object.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(true)}
-	array := openapi3.NewArraySchema()
-	array.Items = openapi3.NewSchemaRef("", &openapi3.Schema{})
-	return openapi3.SchemaRefs{
-		openapi3.NewSchemaRef("", null), openapi3.NewSchemaRef("", openapi3.NewFloat64Schema()),
-		openapi3.NewSchemaRef("", openapi3.NewBoolSchema()), openapi3.NewSchemaRef("", object), openapi3.NewSchemaRef("", array),
+// isAny reports whether v allows any JSON value: it says nothing of type or shape.
+func isAny(v *openapi3.Schema) bool {
+	return v.Type == nil && len(v.AllOf)+len(v.AnyOf)+len(v.OneOf) == 0 && v.Not == nil && len(v.Properties) == 0 &&
+		v.Items == nil && v.AdditionalProperties.Has == nil && v.AdditionalProperties.Schema == nil && v.Enum == nil
+}
+
+// jsonValues makes every schema of any value (a Go any, or a map's values) refer to JSONValue,
+// which says null too: a custom field may hold null, and a changed field may have been null. In
+// OpenAPI 3.0, {} leaves null unsaid (kin-openapi, which the API tests check answers with, refuses
+// it there), and nullable means something only beside a type. A description stays beside the
+// reference, in an allOf.
+func jsonValues(doc *openapi3.T) error {
+	const name = "JSONValue"
+	used := false
+	eachSchema(doc, func(s *openapi3.SchemaRef) {
+		if s.Ref != "" || s.Value == nil || !isAny(s.Value) {
+			return
+		}
+		used = true
+		ref := openapi3.NewSchemaRef(schemaPrefix+name, nil)
+		if d := s.Value.Description; d != "" {
+			s.Value = &openapi3.Schema{AllOf: openapi3.SchemaRefs{ref}, Description: d}
+			return
+		}
+		s.Ref, s.Value = ref.Ref, nil
+	})
+	if !used {
+		return nil
 	}
+	if doc.Components.Schemas[name] != nil {
+		return fmt.Errorf("a real schema is named %s", name)
+	}
+	// The value's schema does not refer to itself: openapi-typescript writes a self-referring array
+	// as a type that TypeScript refuses. Objects take any members (additionalProperties: true says
+	// null too), arrays any items, and the items of arrays in arrays any value but null.
+	value := func(items *openapi3.Schema) *openapi3.Schema {
+		null := openapi3.NewStringSchema()
+		null.Nullable = true
+		object := openapi3.NewObjectSchema()
+		object.AdditionalProperties = openapi3.AdditionalProperties{Has: openapi3.Ptr(true)}
+		array := openapi3.NewArraySchema()
+		array.Items = openapi3.NewSchemaRef("", items)
+		return &openapi3.Schema{AnyOf: openapi3.SchemaRefs{
+			openapi3.NewSchemaRef("", null), openapi3.NewSchemaRef("", openapi3.NewFloat64Schema()),
+			openapi3.NewSchemaRef("", openapi3.NewBoolSchema()), openapi3.NewSchemaRef("", object), openapi3.NewSchemaRef("", array),
+		}}
+	}
+	v := value(value(&openapi3.Schema{}))
+	v.Description = "Any JSON value: a string (or null), a number, a boolean, an object or an array."
+	doc.Components.Schemas[name] = openapi3.NewSchemaRef("", v)
+	return nil
 }
 
 // nullableTypes gives every nullable schema a type. In OpenAPI 3.0, nullable means something only
 // beside a type, so swag's x-nullable on a reference (an allOf of it, once converted) would leave
-// null unsaid: such a schema takes the referenced schema's type. A nullable value of any type
-// (a Go any) becomes an anyOf of the JSON types, one of them nullable.
+// null unsaid: such a schema takes the referenced schema's type. (A nullable value of any type is
+// a JSONValue by now.)
 func nullableTypes(doc *openapi3.T) error {
 	var errs []string
 	eachSchema(doc, func(s *openapi3.SchemaRef) {
@@ -220,8 +259,6 @@ func nullableTypes(doc *openapi3.T) error {
 				return
 			}
 			v.Type = &openapi3.Types{target.Type.Slice()[0]}
-		case len(v.AllOf)+len(v.AnyOf)+len(v.OneOf) == 0 && len(v.Properties) == 0 && v.Items == nil && v.Enum == nil:
-			v.Nullable, v.AnyOf = false, anyJSON()
 		default:
 			errs = append(errs, fmt.Sprintf("nullable schema %q has no type", v.Description))
 		}
