@@ -15,6 +15,36 @@
 //	@in							header
 //	@name						Authorization
 //	@description				Authorization: Bearer <access token or API key>
+//
+//	@tag.name					analytics
+//	@tag.description			Segmentation (RFM, value tiers), the Pareto analysis, lifetime value, churn risk, the loyalty matrix and ladder, and KPIs. Long runs are jobs (see jobs); admins start them.
+//
+//	@tag.name					api-keys
+//	@tag.description			Keys for integrations: scoped, shown once at creation, revocable. Admins manage them.
+//
+//	@tag.name					auth
+//	@tag.description			Sign-up, sign-in, token refresh and sign-out (no credentials needed), and who the caller is.
+//
+//	@tag.name					contact-history
+//	@tag.description			Every interaction with a customer on any channel: direction, subject, outcome, follow-ups.
+//
+//	@tag.name					customers
+//	@tag.description			Customers: the record, search and lists, batch upserts, merging duplicates, soft deletion, the timeline and the 360° summary.
+//
+//	@tag.name					feedback
+//	@tag.description			Surveys (NPS, CSAT, CES), complaints with their workflow and service levels, suggestions and compliments, and their figures.
+//
+//	@tag.name					jobs
+//	@tag.description			Background jobs: the status, progress and result of long runs started elsewhere.
+//
+//	@tag.name					loyalty
+//	@tag.description			The loyalty program, each customer's points account and ledger, the rewards catalogue and redemptions.
+//
+//	@tag.name					purchases
+//	@tag.description			What customers bought: single purchases, batches and refunds. Purchases earn loyalty points and feed analytics.
+//
+//	@tag.name					users
+//	@tag.description			The organization's users and their roles (owner, admin, agent, viewer). Admins manage them.
 package api
 
 import (

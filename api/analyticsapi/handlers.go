@@ -21,6 +21,7 @@ import (
 // getJob godoc
 //
 //	@Summary	A background job: its status, progress and result
+//	@ID			getJob
 //	@Tags		jobs
 //	@Produce	json
 //	@Security	BearerAuth
@@ -57,6 +58,7 @@ func asOfQuery(c echo.Context, more ...string) (*web.Query, *time.Time) {
 // runSegmentation godoc
 //
 //	@Summary		Start a segmentation run: RFM scores and value tiers (admins)
+//	@ID				runRfmSegmentation
 //	@Description	A job (202; poll Location). Over the organization's live customers with purchases
 //	@Description	(completed, in the organization's currency, net of refunds, at or before as_of):
 //	@Description	recency = days since the last purchase, frequency = number of purchases, monetary = net
@@ -89,6 +91,7 @@ func (h handlers) runSegmentation(c echo.Context) error {
 // rfm godoc
 //
 //	@Summary		The RFM segmentation: segment counts, revenue shares and score cut-offs
+//	@ID				getRfmSegmentation
 //	@Description	The stored report of the segmentation run as of as_of, or of the latest run; 404 before the
 //	@Description	first run (POST /v1/analytics/rfm/run). revenue_share = the segment's net spend / all
 //	@Description	customers' net spend. cutoffs give the range of values that received each score.
@@ -120,6 +123,7 @@ func stored[T any](c echo.Context, read func(context.Context, event.Actor, *time
 // pareto godoc
 //
 //	@Summary		Value tiers: the 80/20 rule, the Lorenz curve and the Gini coefficient
+//	@ID				getPareto
 //	@Description	From the segmentation run as of as_of (or the latest), over the customers with net revenue in the
 //	@Description	12 months before as_of. The Lorenz curve orders them by that revenue, ascending: the point at
 //	@Description	percentile k is the share of revenue of the poorest k% of customers. Gini =
@@ -151,6 +155,7 @@ func orDefault[T any](p *T, def T) T {
 // fitCLV godoc
 //
 //	@Summary		Fit the lifetime-value models and score every customer (admins)
+//	@ID				fitClv
 //	@Description	A job (202; poll Location). Purchases as for RFM, merged by UTC day. Per customer: x = repeat
 //	@Description	purchase days (distinct days − 1), t_x = weeks from the first to the last purchase day, T = weeks
 //	@Description	from the first purchase day to as_of, m = mean net value of the repeat days.
@@ -191,6 +196,7 @@ func (h handlers) fitCLV(c echo.Context) error {
 // clv godoc
 //
 //	@Summary		The lifetime-value models: parameters, fit and the distribution of predictions
+//	@ID				getClvFit
 //	@Description	The stored fit as of as_of, or the latest; 404 before the first (POST /v1/analytics/clv/fit).
 //	@Description	Distributions are over the scored customers (quantiles by linear interpolation).
 //	@Tags			analytics
@@ -211,6 +217,7 @@ func (h handlers) clv(c echo.Context) error {
 // matrix godoc
 //
 //	@Summary		Reinartz & Kumar's loyalty/profitability matrix
+//	@ID				getLoyaltyMatrix
 //	@Description	From the fit as of as_of (or the latest): per quadrant the customers, their past net revenue,
 //	@Description	their CLV and the recommended action, with the cut-offs used (see POST /v1/analytics/clv/fit;
 //	@Description	refit with other cut-offs to move them). Each customer's quadrant is value.loyalty_quadrant.
@@ -233,6 +240,7 @@ func (h handlers) matrix(c echo.Context) error {
 // churn godoc
 //
 //	@Summary		Churn: customers worth winning back, retention and cohorts
+//	@ID				getChurnReport
 //	@Description	Churn risk = 1 − P(alive) from the latest lifetime-value fit. The retention figures come from the
 //	@Description	segmentation run as of as_of (or the latest; 404 without one): retention for month m =
 //	@Description	customers who bought in m−1 and in m / customers who bought in m−1; churn rate = 1 − that
@@ -289,6 +297,7 @@ func (h handlers) applied(c echo.Context, dryRun bool, changes []analytics.Chang
 // applyChurn godoc
 //
 //	@Summary		Mark the customers that the churn rule names as churned (admins; dry run by default)
+//	@ID				applyChurnRule
 //	@Description	The rule: an active customer whose churn risk in the latest fit is at least min_risk becomes
 //	@Description	churned (each change records customer.updated and customer.status_changed). A churned customer
 //	@Description	who buys again becomes won_back automatically.
@@ -314,6 +323,7 @@ func (h handlers) applyChurn(c echo.Context) error {
 // ladder godoc
 //
 //	@Summary		The loyalty ladder: customers per stage and the moves between stages
+//	@ID				getLadder
 //	@Description	stages counts the live customers per lifecycle stage as of as_of (default now; a past as_of
 //	@Description	counts the customers created by then, at the stage they left in their first move after it);
 //	@Description	moves counts the stage changes recorded in [from, to) (customer.lifecycle_stage_changed events:
@@ -360,6 +370,7 @@ func period(c echo.Context) (from, to time.Time, asOf *time.Time, err error) {
 // applyLadder godoc
 //
 //	@Summary		Promote customers up the loyalty ladder by the suggested rules (admins; dry run by default)
+//	@ID				applyLadderRules
 //	@Description	Rules, one rung per call: first_purchase (prospect with a purchase → customer),
 //	@Description	repeat_purchase (customer who bought on 2+ days → client), promoter (client whose latest NPS
 //	@Description	answer is 9–10 → supporter), referral (supporter still a promoter who referred a customer, by
@@ -386,6 +397,7 @@ func (h handlers) applyLadder(c echo.Context) error {
 // kpis godoc
 //
 //	@Summary		Key figures over a period
+//	@ID				getKpis
 //	@Description	Over [from, to) (default: the 30 days before as_of, itself default now); nothing after to counts. Purchases count as for RFM (completed, in
 //	@Description	the organization's currency, net of refunds, by live customers).
 //	@Tags			analytics

@@ -17,7 +17,7 @@ type Job struct {
 	// From 0 to 1.
 	Progress float64 `json:"progress"`
 	// What the job answered once succeeded (the run's summary); null before.
-	Result any `json:"result" extensions:"x-nullable"`
+	Result any `json:"result" swaggertype:"object" extensions:"x-nullable"`
 	// Why the job failed; null unless it did.
 	Error      *string    `json:"error" extensions:"x-nullable"`
 	CreatedAt  time.Time  `json:"created_at"`
@@ -39,23 +39,23 @@ func toJob(j job.Job) Job {
 // RunRequest starts a segmentation run.
 type RunRequest struct {
 	// The moment the analysis looks from (RFC 3339); default now. Purchases after it are ignored.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
+	AsOf *time.Time `json:"as_of,omitempty" extensions:"x-nullable"`
 } // @name AnalyticsRunRequest
 
 // FitRequest starts a lifetime-value fit.
 type FitRequest struct {
 	// The moment the models look from (RFC 3339); default now.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
+	AsOf *time.Time `json:"as_of,omitempty" extensions:"x-nullable"`
 	// The CLV horizon in months, 1 to 120; default 12.
-	HorizonMonths *int `json:"horizon_months" extensions:"x-nullable" example:"12"`
+	HorizonMonths *int `json:"horizon_months,omitempty" extensions:"x-nullable" example:"12"`
 	// The monthly discount rate, from 0 to below 1; default 0.01.
-	MonthlyDiscountRate *float64 `json:"monthly_discount_rate" extensions:"x-nullable" example:"0.01"`
+	MonthlyDiscountRate *float64 `json:"monthly_discount_rate,omitempty" extensions:"x-nullable" example:"0.01"`
 	// Loyalty-matrix cut-offs: loyal means P(alive) ≥ loyal_p_alive (default 0.5) and a tenure of at
 	// least loyal_min_tenure_weeks (default 26) since the first purchase.
-	LoyalPAlive         *float64 `json:"loyal_p_alive" extensions:"x-nullable" example:"0.5"`
-	LoyalMinTenureWeeks *float64 `json:"loyal_min_tenure_weeks" extensions:"x-nullable" example:"26"`
+	LoyalPAlive         *float64 `json:"loyal_p_alive,omitempty" extensions:"x-nullable" example:"0.5"`
+	LoyalMinTenureWeeks *float64 `json:"loyal_min_tenure_weeks,omitempty" extensions:"x-nullable" example:"26"`
 	// Profitable means a CLV of at least this; default the median CLV of the scored customers.
-	ProfitableCLV *float64 `json:"profitable_clv" extensions:"x-nullable"`
+	ProfitableCLV *float64 `json:"profitable_clv,omitempty" extensions:"x-nullable"`
 } // @name CLVFitRequest
 
 // Matrix is the loyalty/profitability matrix of a fit.
@@ -92,20 +92,20 @@ type ChurnReport struct {
 	Cohorts []analytics.Cohort `json:"cohorts"`
 	// Active customers whose churn_risk ≥ churned_risk: the rule to mark them churned
 	// (POST /v1/analytics/churn/apply). A churned customer who buys again becomes won_back.
-	ShouldChurn      []string `json:"should_churn"`
+	ShouldChurn      []string `json:"should_churn" format:"uuid"`
 	ShouldChurnTotal int      `json:"should_churn_total"`
 } // @name ChurnReport
 
 // ApplyRequest applies the ladder or churn rules.
 type ApplyRequest struct {
 	// Only list what would change; default true.
-	DryRun *bool `json:"dry_run" extensions:"x-nullable"`
+	DryRun *bool `json:"dry_run,omitempty" extensions:"x-nullable"`
 	// Change at most this many customers (1 to 1000); default 1000.
-	Limit *int `json:"limit" extensions:"x-nullable" validate:"omitempty,min=1,max=1000"`
+	Limit *int `json:"limit,omitempty" extensions:"x-nullable" validate:"omitempty,min=1,max=1000"`
 	// Ladder: the moment the rules look from; default now.
-	AsOf *time.Time `json:"as_of" extensions:"x-nullable"`
+	AsOf *time.Time `json:"as_of,omitempty" extensions:"x-nullable"`
 	// Churn: the churn-risk threshold, 0 to 1; default 0.9.
-	MinRisk *float64 `json:"min_risk" extensions:"x-nullable" validate:"omitempty,min=0,max=1"`
+	MinRisk *float64 `json:"min_risk,omitempty" extensions:"x-nullable" validate:"omitempty,min=0,max=1"`
 } // @name RuleApplyRequest
 
 // ApplyResult lists the changes made (or, in a dry run, that would be made).

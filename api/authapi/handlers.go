@@ -13,6 +13,7 @@ import (
 // signup godoc
 //
 //	@Summary		Sign up: create an organization and its owner
+//	@ID				signup
 //	@Description	Creates an organization and its first user (role owner) and signs the owner in.
 //	@Description	A server may turn sign-up off (RAPPORT_SIGNUP=closed): then it answers 403.
 //	@Tags			auth
@@ -37,6 +38,7 @@ func (h handlers) signup(c echo.Context) error {
 // login godoc
 //
 //	@Summary		Sign in with email and password
+//	@ID				login
 //	@Description	Answers an access token (a JWT, short-lived) and a refresh token. Failed attempts are
 //	@Description	throttled per account and per client IP: past the limit the answer is 429 with Retry-After.
 //	@Tags			auth
@@ -61,6 +63,7 @@ func (h handlers) login(c echo.Context) error {
 // refresh godoc
 //
 //	@Summary		Exchange a refresh token for a new pair
+//	@ID				refreshTokens
 //	@Description	The refresh token used stops working (rotation). Presenting a rotated token again
 //	@Description	revokes every token of that sign-in, since it means the token leaked.
 //	@Tags			auth
@@ -85,6 +88,7 @@ func (h handlers) refresh(c echo.Context) error {
 // logout godoc
 //
 //	@Summary	Sign out: revoke a refresh token
+//	@ID			logout
 //	@Tags		auth
 //	@Accept		json
 //	@Produce	json
@@ -106,6 +110,7 @@ func (h handlers) logout(c echo.Context) error {
 // me godoc
 //
 //	@Summary	Who am I: the caller, its organization and its permissions
+//	@ID			getMe
 //	@Tags		auth
 //	@Produce	json
 //	@Security	BearerAuth
@@ -135,6 +140,7 @@ func (h handlers) me(c echo.Context) error {
 // listUsers godoc
 //
 //	@Summary	List the organization's users
+//	@ID			listUsers
 //	@Tags		users
 //	@Produce	json
 //	@Security	BearerAuth
@@ -160,6 +166,7 @@ func (h handlers) listUsers(c echo.Context) error {
 // createUser godoc
 //
 //	@Summary		Add a user to the organization
+//	@ID				createUser
 //	@Description	Admins add users; only an owner can add another owner.
 //	@Tags			users
 //	@Accept			json
@@ -168,6 +175,7 @@ func (h handlers) listUsers(c echo.Context) error {
 //	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
 //	@Param			body			body		CreateUserRequest	true	"The user"
 //	@Success		201				{object}	User
+//	@Header			201				{string}	Location	"The new user's URL"
 //	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/users [post]
 func (h handlers) createUser(c echo.Context) error {
@@ -186,6 +194,7 @@ func (h handlers) createUser(c echo.Context) error {
 // getUser godoc
 //
 //	@Summary	Get a user
+//	@ID			getUser
 //	@Tags		users
 //	@Produce	json
 //	@Security	BearerAuth
@@ -208,6 +217,7 @@ func (h handlers) getUser(c echo.Context) error {
 // updateUser godoc
 //
 //	@Summary		Change a user's name, role or active flag
+//	@ID				updateUser
 //	@Description	Deactivating a user ends their sessions at once: their tokens stop working.
 //	@Description	Only owners change owners; nobody changes their own role; the last active owner stays.
 //	@Tags			users
@@ -243,6 +253,7 @@ func (h handlers) updateUser(c echo.Context) error {
 // listAPIKeys godoc
 //
 //	@Summary	List the organization's API keys, revoked ones included
+//	@ID			listApiKeys
 //	@Tags		api-keys
 //	@Produce	json
 //	@Security	BearerAuth
@@ -268,6 +279,7 @@ func (h handlers) listAPIKeys(c echo.Context) error {
 // createAPIKey godoc
 //
 //	@Summary		Create an API key
+//	@ID				createApiKey
 //	@Description	The answer carries the secret, which is shown this once; only its hash is kept.
 //	@Description	A key may hold only scopes its creator's role holds.
 //	@Tags			api-keys
@@ -298,6 +310,7 @@ func (h handlers) createAPIKey(c echo.Context) error {
 // revokeAPIKey godoc
 //
 //	@Summary	Revoke an API key
+//	@ID			revokeApiKey
 //	@Tags		api-keys
 //	@Produce	json
 //	@Security	BearerAuth

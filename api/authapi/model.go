@@ -66,10 +66,10 @@ func toUser(u auth.User) User {
 
 // CreateUserRequest adds a user to the organization.
 type CreateUserRequest struct {
-	Email    string `json:"email" validate:"required,email,max=254"`
-	Name     string `json:"name" validate:"required,max=200"`
-	Password string `json:"password" validate:"required,min=10,max=72"`
-	Role     string `json:"role" validate:"required,oneof=owner admin agent viewer" enums:"owner,admin,agent,viewer"`
+	Email    string `json:"email" validate:"required,email,max=254" example:"grace@acme.example"`
+	Name     string `json:"name" validate:"required,max=200" example:"Grace Agent"`
+	Password string `json:"password" validate:"required,min=10,max=72" example:"another long password"`
+	Role     string `json:"role" validate:"required,oneof=owner admin agent viewer" enums:"owner,admin,agent,viewer" example:"agent"`
 } // @name CreateUserRequest
 
 // UpdateUserRequest changes a user; absent fields stay as they are.

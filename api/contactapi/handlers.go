@@ -42,6 +42,7 @@ func (h handlers) listWith(c echo.Context, nested bool) error {
 // list godoc
 //
 //	@Summary		List the contact history across customers
+//	@ID				listContacts
 //	@Description	Newest first by default. follow_up_due selects contacts whose follow-up is set and due at or
 //	@Description	before the given time (open follow-ups: clear follow_up_at when done). q searches subject and notes.
 //	@Tags			contact-history
@@ -67,6 +68,7 @@ func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 // listForCustomer godoc
 //
 //	@Summary	List one customer's contact history
+//	@ID			listCustomerContacts
 //	@Tags		contact-history
 //	@Produce	json
 //	@Security	BearerAuth
@@ -90,6 +92,7 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 // create godoc
 //
 //	@Summary		Record a contact
+//	@ID				createContact
 //	@Description	customer_id must name a customer of your organization that is not deleted (else 422).
 //	@Description	Updates the customer's last_contacted_at and contact_count.
 //	@Tags			contact-history
@@ -99,6 +102,8 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param			body			body		ContactInput	true	"The contact"
 //	@Success		201				{object}	Contact
+//	@Header			201				{string}	ETag		"The version, for If-Match"
+//	@Header			201				{string}	Location	"The new contact's URL"
 //	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/contact-history [post]
 func (h handlers) create(c echo.Context) error {
@@ -116,6 +121,7 @@ func (h handlers) create(c echo.Context) error {
 // createForCustomer godoc
 //
 //	@Summary	Record a contact with a customer
+//	@ID			createCustomerContact
 //	@Tags		contact-history
 //	@Accept		json
 //	@Produce	json
@@ -124,6 +130,8 @@ func (h handlers) create(c echo.Context) error {
 //	@Param		Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param		body			body		ContactInput	true	"The contact (customer_id comes from the path)"
 //	@Success	201				{object}	Contact
+//	@Header		201				{string}	ETag		"The version, for If-Match"
+//	@Header		201				{string}	Location	"The new contact's URL"
 //	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/contact-history [post]
 func (h handlers) createForCustomer(c echo.Context) error {
@@ -153,6 +161,7 @@ func (h handlers) created(c echo.Context, created contact.Contact, err error) er
 // get godoc
 //
 //	@Summary	Get a contact
+//	@ID			getContact
 //	@Tags		contact-history
 //	@Produce	json
 //	@Security	BearerAuth
@@ -176,6 +185,7 @@ func (h handlers) get(c echo.Context) error {
 // patch godoc
 //
 //	@Summary		Update a contact (JSON merge patch)
+//	@ID				updateContact
 //	@Description	Moving a contact to another customer updates both customers' contact figures.
 //	@Tags			contact-history
 //	@Accept			json
@@ -185,6 +195,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Param			If-Match	header		string			false	"ETag from a previous read"
 //	@Param			body		body		ContactInput	true	"The fields to change"
 //	@Success		200			{object}	Contact
+//	@Header			200			{string}	ETag	"The new version"
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/contact-history/{id} [patch]
 func (h handlers) patch(c echo.Context) error {
@@ -216,6 +227,7 @@ func (h handlers) patch(c echo.Context) error {
 // delete godoc
 //
 //	@Summary	Delete a contact
+//	@ID			deleteContact
 //	@Tags		contact-history
 //	@Produce	json
 //	@Security	BearerAuth

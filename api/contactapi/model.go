@@ -13,8 +13,8 @@ import (
 type ContactInput struct {
 	// Required on POST /v1/contact-history; taken from the path under /v1/customers/{id}.
 	CustomerID string `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Channel    string `json:"channel" validate:"required" enums:"phone,email,sms,chat,social,visit,video,web,other"`
-	Direction  string `json:"direction" validate:"required" enums:"inbound,outbound"`
+	Channel    string `json:"channel" validate:"required" enums:"phone,email,sms,chat,social,visit,video,web,other" example:"phone"`
+	Direction  string `json:"direction" validate:"required" enums:"inbound,outbound" example:"inbound"`
 	Subject    string `json:"subject,omitempty" validate:"max=500" example:"Delivery late"`
 	Notes      string `json:"notes,omitempty" validate:"max=20000"`
 	// When it happened; defaults to now, and may not lie in the future (beyond 5 minutes of clock skew).
@@ -22,7 +22,8 @@ type ContactInput struct {
 	DurationSeconds *int       `json:"duration_seconds,omitempty"`
 	// The user who handled it; defaults to the calling user.
 	AgentID string `json:"agent_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Outcome string `json:"outcome,omitempty" enums:"resolved,follow_up,no_answer,sale,other" default:"other"`
+	// Absent on create: other.
+	Outcome string `json:"outcome,omitempty" enums:"resolved,follow_up,no_answer,sale,other"`
 	// An open follow-up until cleared (set to null).
 	FollowUpAt *time.Time `json:"follow_up_at,omitempty"`
 	Tags       []string   `json:"tags,omitempty" validate:"max=50,dive,max=64"`

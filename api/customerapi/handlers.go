@@ -23,6 +23,7 @@ func respond(c echo.Context, status int, cust customer.Customer) error {
 // list godoc
 //
 //	@Summary		List customers
+//	@ID				listCustomers
 //	@Description	Keyset-paginated: pass next_cursor as cursor for the next page, with the same sort and filters.
 //	@Description	q searches names, email, phone and company (case-insensitive substring). Every tag given must be present.
 //	@Tags			customers
@@ -69,6 +70,7 @@ func (h handlers) list(c echo.Context) error {
 // create godoc
 //
 //	@Summary		Create a customer
+//	@ID				createCustomer
 //	@Description	A duplicate email or external_id answers 409 with the existing customer's id in existing_id.
 //	@Tags			customers
 //	@Accept			json
@@ -97,6 +99,7 @@ func (h handlers) create(c echo.Context) error {
 // get godoc
 //
 //	@Summary	Get a customer
+//	@ID			getCustomer
 //	@Tags		customers
 //	@Produce	json
 //	@Security	BearerAuth
@@ -120,6 +123,7 @@ func (h handlers) get(c echo.Context) error {
 // patch godoc
 //
 //	@Summary		Update a customer (JSON merge patch)
+//	@ID				updateCustomer
 //	@Description	RFC 7396: fields present replace the stored ones, null clears a field, objects
 //	@Description	(custom_fields, address) merge key by key, arrays are replaced. With If-Match, a customer
 //	@Description	changed since that ETag answers 412 and nothing is written.
@@ -168,6 +172,7 @@ func applyPatch(cur customer.Customer, patch []byte) (customer.Customer, error) 
 // delete godoc
 //
 //	@Summary		Delete a customer (soft)
+//	@ID				deleteCustomer
 //	@Description	The customer leaves lists and answers 404 until an admin restores it.
 //	@Tags			customers
 //	@Produce		json
@@ -195,6 +200,7 @@ func (h handlers) delete(c echo.Context) error {
 // restore godoc
 //
 //	@Summary		Restore a deleted customer (admins)
+//	@ID				restoreCustomer
 //	@Description	409 when the customer is not deleted, or its email or external_id now belongs to another customer.
 //	@Tags			customers
 //	@Produce		json
@@ -202,6 +208,7 @@ func (h handlers) delete(c echo.Context) error {
 //	@Param			id				path		string	true	"Customer id"	format(uuid)
 //	@Param			Idempotency-Key	header		string	false	"Makes a retry safe"
 //	@Success		200				{object}	Customer
+//	@Header			200				{string}	ETag	"The new version"
 //	@Failure		401,403,404,409,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/restore [post]
 func (h handlers) restore(c echo.Context) error {
@@ -219,6 +226,7 @@ func (h handlers) restore(c echo.Context) error {
 // merge godoc
 //
 //	@Summary		Merge a duplicate into this customer
+//	@ID				mergeCustomer
 //	@Description	This customer keeps its values and gains the duplicate's where it has none: contact
 //	@Description	details, address, owner, the higher lifecycle stage, the union of tags and interests, and
 //	@Description	the custom fields it lacks. The duplicate is deleted; the merge is on both timelines.
@@ -230,6 +238,7 @@ func (h handlers) restore(c echo.Context) error {
 //	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param			body			body		MergeRequest	true	"The duplicate"
 //	@Success		200				{object}	Customer
+//	@Header			200				{string}	ETag	"The new version"
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/merge [post]
 func (h handlers) merge(c echo.Context) error {
@@ -251,6 +260,7 @@ func (h handlers) merge(c echo.Context) error {
 // batch godoc
 //
 //	@Summary		Create or update up to 1,000 customers
+//	@ID				batchCustomers
 //	@Description	Each item is a CustomerInput, matched by external_id, else email: a match is updated as by a
 //	@Description	merge patch (absent fields stay, null clears), otherwise a customer is created. The answer has
 //	@Description	one result per item, in order: created, updated, unchanged, or error with its problem. With
@@ -261,8 +271,8 @@ func (h handlers) merge(c echo.Context) error {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
-//	@Param			body			body		web.BatchRequest	true	"The items"
-//	@Success		200				{object}	web.BatchResponse
+//	@Param			body			body		web.BatchRequest{items=[]CustomerInput}	true	"The items"
+//	@Success		200				{object}	BatchResponse
 //	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/batch [post]
 func (h handlers) batch(c echo.Context) error {

@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
+	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/money"
 )
@@ -48,9 +49,11 @@ type CustomerInput struct {
 	// A user of the organization who looks after this customer.
 	OwnerID string `json:"owner_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
 	// The customer who referred this one (the ladder's referral rule counts referrals).
-	ReferredByID   string `json:"referred_by_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	LifecycleStage string `json:"lifecycle_stage,omitempty" enums:"prospect,customer,client,supporter,advocate,partner" default:"prospect"`
-	Status         string `json:"status,omitempty" enums:"active,churned,won_back" default:"active"`
+	ReferredByID string `json:"referred_by_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	// The loyalty ladder. Empty, or absent on create: prospect.
+	LifecycleStage string `json:"lifecycle_stage,omitempty" enums:"prospect,customer,client,supporter,advocate,partner"`
+	// Empty, or absent on create: active.
+	Status string `json:"status,omitempty" enums:"active,churned,won_back"`
 	// The acquisition channel, such as google_ads or referral.
 	Source           string   `json:"source,omitempty" validate:"max=100" example:"referral"`
 	AcquisitionCost  *Money   `json:"acquisition_cost,omitempty"`
@@ -253,6 +256,22 @@ func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
 	}
 	return c
 }
+
+// BatchResult is the outcome of one item of a customer batch, in the order sent: what
+// web.BatchAnswer writes, with the statuses a customer batch has.
+type BatchResult struct {
+	Index  int    `json:"index"`
+	Status string `json:"status" enums:"created,updated,unchanged,error"`
+	// The customer's id; absent on error.
+	ID *string `json:"id,omitempty" format:"uuid"`
+	// Why the item failed; absent unless it did.
+	Error *web.Problem `json:"error,omitempty"`
+} // @name CustomerBatchResult
+
+// BatchResponse answers POST /v1/customers/batch: one result per item.
+type BatchResponse struct {
+	Results []BatchResult `json:"results"`
+} // @name CustomerBatchResponse
 
 // MergeRequest names the duplicate to fold into the customer.
 type MergeRequest struct {

@@ -45,6 +45,7 @@ func (h handlers) listWith(c echo.Context, nested bool) error {
 // list godoc
 //
 //	@Summary		List feedback
+//	@ID				listFeedback
 //	@Description	Newest first. Complaints carry their SLA state (met, breached or running) as of now.
 //	@Tags			feedback
 //	@Produce		json
@@ -69,6 +70,7 @@ func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 // listForCustomer godoc
 //
 //	@Summary	List one customer's feedback
+//	@ID			listCustomerFeedback
 //	@Tags		feedback
 //	@Produce	json
 //	@Security	BearerAuth
@@ -92,6 +94,7 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 // create godoc
 //
 //	@Summary		Record feedback
+//	@ID				createFeedback
 //	@Description	nps: score 0–10; csat: 1–5; ces: 1–7 (a score off the scale answers 422 naming score).
 //	@Description	complaint: subject required, priority (default normal); starts open with SLA due times.
 //	@Description	suggestion: status new unless given, with an optional response. compliment: a comment.
@@ -102,6 +105,8 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param			body			body		FeedbackInput	true	"The feedback"
 //	@Success		201				{object}	Feedback
+//	@Header			201				{string}	ETag		"The version, for If-Match"
+//	@Header			201				{string}	Location	"The new feedback's URL"
 //	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/feedback [post]
 func (h handlers) create(c echo.Context) error {
@@ -119,6 +124,7 @@ func (h handlers) create(c echo.Context) error {
 // createForCustomer godoc
 //
 //	@Summary	Record feedback from a customer
+//	@ID			createCustomerFeedback
 //	@Tags		feedback
 //	@Accept		json
 //	@Produce	json
@@ -127,6 +133,8 @@ func (h handlers) create(c echo.Context) error {
 //	@Param		Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param		body			body		FeedbackInput	true	"The feedback (customer_id comes from the path)"
 //	@Success	201				{object}	Feedback
+//	@Header		201				{string}	ETag		"The version, for If-Match"
+//	@Header		201				{string}	Location	"The new feedback's URL"
 //	@Failure	400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/feedback [post]
 func (h handlers) createForCustomer(c echo.Context) error {
@@ -156,11 +164,13 @@ func (h handlers) created(c echo.Context, f feedback.Feedback, err error) error 
 // get godoc
 //
 //	@Summary	Get feedback
+//	@ID			getFeedback
 //	@Tags		feedback
 //	@Produce	json
 //	@Security	BearerAuth
 //	@Param		id	path		string	true	"Feedback id"	format(uuid)
 //	@Success	200	{object}	Feedback
+//	@Header		200	{string}	ETag	"The version, for If-Match"
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/feedback/{id} [get]
 func (h handlers) get(c echo.Context) error {
@@ -178,6 +188,7 @@ func (h handlers) get(c echo.Context) error {
 // patch godoc
 //
 //	@Summary		Update feedback (JSON merge patch)
+//	@ID				updateFeedback
 //	@Description	The kind cannot change. A complaint's status moves through its transitions; a new priority
 //	@Description	moves its SLA due times (counted from its creation).
 //	@Tags			feedback
@@ -188,6 +199,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Param			If-Match	header		string			false	"ETag from a previous read"
 //	@Param			body		body		FeedbackInput	true	"The fields to change"
 //	@Success		200			{object}	Feedback
+//	@Header			200			{string}	ETag	"The new version"
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/feedback/{id} [patch]
 func (h handlers) patch(c echo.Context) error {
@@ -219,6 +231,7 @@ func (h handlers) patch(c echo.Context) error {
 // delete godoc
 //
 //	@Summary	Delete feedback
+//	@ID			deleteFeedback
 //	@Tags		feedback
 //	@Produce	json
 //	@Security	BearerAuth
@@ -245,6 +258,7 @@ func (h handlers) delete(c echo.Context) error {
 // transition godoc
 //
 //	@Summary		Move a complaint along its workflow
+//	@ID				createFeedbackTransition
 //	@Description	open → acknowledged → in_progress → resolved → closed; resolved → reopened → in_progress.
 //	@Description	An illegal move answers 422 listing the allowed next states. The first move out of open sets
 //	@Description	first_response_at; resolved needs a resolution and sets resolved_at. Each move is recorded.
@@ -257,6 +271,7 @@ func (h handlers) delete(c echo.Context) error {
 //	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
 //	@Param			body			body		TransitionRequest	true	"The move"
 //	@Success		200				{object}	Feedback
+//	@Header			200				{string}	ETag	"The new version"
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/feedback/{id}/transitions [post]
 func (h handlers) transition(c echo.Context) error {
@@ -282,6 +297,7 @@ func (h handlers) transition(c echo.Context) error {
 // transitions godoc
 //
 //	@Summary	A complaint's recorded moves, oldest first
+//	@ID			listFeedbackTransitions
 //	@Tags		feedback
 //	@Produce	json
 //	@Security	BearerAuth
@@ -308,6 +324,7 @@ func (h handlers) transitions(c echo.Context) error {
 // getSLA godoc
 //
 //	@Summary		Complaint service levels
+//	@ID				getSlaSettings
 //	@Description	Per priority, the minutes from a complaint's creation to its first response and to its
 //	@Description	resolution. Defaults: urgent 60/480, high 240/1440, normal 480/4320, low 1440/10080.
 //	@Tags			feedback
@@ -327,6 +344,7 @@ func (h handlers) getSLA(c echo.Context) error {
 // putSLA godoc
 //
 //	@Summary		Set the complaint service levels (admins)
+//	@ID				setSlaSettings
 //	@Description	Replaces the targets; a priority left out returns to its default. New targets apply to
 //	@Description	complaints created, or changed in priority, from now on.
 //	@Tags			feedback
@@ -356,6 +374,7 @@ func (h handlers) putSLA(c echo.Context) error {
 // stats godoc
 //
 //	@Summary		Satisfaction and complaint-handling figures over a period
+//	@ID				getFeedbackStats
 //	@Description	Over feedback created in [from, to) (default: the 30 days before now):
 //	@Description	NPS = % promoters (9–10) − % detractors (0–6); CSAT = % of answers 4 or 5 (of 1–5);
 //	@Description	CES = mean answer (1–7); for complaints: count by status, median and 90th percentile of the

@@ -13,7 +13,7 @@ import (
 type FeedbackInput struct {
 	// Required on POST /v1/feedback; taken from the path under /v1/customers/{id}.
 	CustomerID string `json:"customer_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Kind       string `json:"kind" validate:"required" enums:"nps,csat,ces,complaint,suggestion,compliment"`
+	Kind       string `json:"kind" validate:"required" enums:"nps,csat,ces,complaint,suggestion,compliment" example:"nps"`
 	// Surveys only: nps 0–10, csat 1–5, ces 1–7.
 	Score   *int   `json:"score,omitempty" example:"9"`
 	Comment string `json:"comment,omitempty" validate:"max=20000"`
@@ -26,9 +26,10 @@ type FeedbackInput struct {
 	// Complaints: required subject.
 	Subject     string `json:"subject,omitempty" validate:"max=500"`
 	Description string `json:"description,omitempty" validate:"max=20000"`
-	Priority    string `json:"priority,omitempty" enums:"urgent,high,normal,low" default:"normal"`
-	AssigneeID  string `json:"assignee_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
-	Resolution  string `json:"resolution,omitempty" validate:"max=20000"`
+	// Complaints only. Absent on create: normal.
+	Priority   string `json:"priority,omitempty" enums:"urgent,high,normal,low"`
+	AssigneeID string `json:"assignee_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
+	Resolution string `json:"resolution,omitempty" validate:"max=20000"`
 	// Suggestions: new, under_review, planned, implemented, declined. A complaint's status moves
 	// only through POST /v1/feedback/{id}/transitions.
 	Status string `json:"status,omitempty"`
@@ -136,8 +137,8 @@ func (in FeedbackInput) toDomain(base feedback.Feedback) feedback.Feedback {
 // TransitionRequest moves a complaint along its workflow:
 // open → acknowledged → in_progress → resolved → closed, and resolved → reopened → in_progress.
 type TransitionRequest struct {
-	To   string `json:"to" validate:"required" enums:"acknowledged,in_progress,resolved,closed,reopened"`
-	Note string `json:"note,omitempty" validate:"max=5000"`
+	To   string `json:"to" validate:"required" enums:"acknowledged,in_progress,resolved,closed,reopened" example:"acknowledged"`
+	Note string `json:"note,omitempty" validate:"max=5000" example:"Replacement on its way"`
 	// Required to resolve, unless the complaint already has one.
 	Resolution string `json:"resolution,omitempty" validate:"max=20000"`
 } // @name TransitionRequest
@@ -164,7 +165,7 @@ type TransitionList struct {
 
 // SLATarget is the service level of one priority.
 type SLATarget struct {
-	Priority             string `json:"priority" validate:"required" enums:"urgent,high,normal,low"`
+	Priority             string `json:"priority" validate:"required" enums:"urgent,high,normal,low" example:"high"`
 	FirstResponseMinutes int    `json:"first_response_minutes" validate:"required" example:"240"`
 	ResolutionMinutes    int    `json:"resolution_minutes" validate:"required" example:"1440"`
 } // @name SLATarget

@@ -18,6 +18,7 @@ import (
 // getProgram godoc
 //
 //	@Summary	The loyalty program
+//	@ID			getLoyaltyProgram
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -35,6 +36,7 @@ func (h handlers) getProgram(c echo.Context) error {
 // putProgram godoc
 //
 //	@Summary		Set the loyalty program (admins)
+//	@ID				setLoyaltyProgram
 //	@Description	Applies to later transactions only.
 //	@Tags			loyalty
 //	@Accept			json
@@ -69,6 +71,7 @@ func (h handlers) putProgram(c echo.Context) error {
 // account godoc
 //
 //	@Summary	A customer's loyalty account
+//	@ID			getCustomerLoyaltyAccount
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -97,6 +100,7 @@ func (h handlers) account(c echo.Context) error {
 // transactions godoc
 //
 //	@Summary	A customer's points ledger, newest first
+//	@ID			listCustomerLoyaltyTransactions
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -127,6 +131,7 @@ func (h handlers) transactions(c echo.Context) error {
 // record godoc
 //
 //	@Summary		Append to a customer's points ledger
+//	@ID				createCustomerLoyaltyTransaction
 //	@Description	earn (by hand, with a reason), redeem, adjust (admins; signed points, a reason), or reverse an
 //	@Description	earlier transaction (once). Lines that add points are lots that expire after the program's
 //	@Description	expiry_months; lines that take points use the lots expiring soonest first.
@@ -178,6 +183,7 @@ func (h handlers) record(c echo.Context) error {
 // simulate godoc
 //
 //	@Summary		What a purchase would earn a customer
+//	@ID				simulateLoyaltyEarning
 //	@Description	The points (amount × points_per_unit × the tier's multiplier, rounded as the program says), the
 //	@Description	multiplier, and the tier before and after. Nothing is written.
 //	@Tags			loyalty
@@ -205,6 +211,7 @@ func (h handlers) simulate(c echo.Context) error {
 // expire godoc
 //
 //	@Summary		Expire points now (admins)
+//	@ID				expireLoyaltyPoints
 //	@Description	Expires what the organization's lots have left past their expiry, as of as_of (default now):
 //	@Description	one expire line per customer. The service also runs this hourly for every organization, one
 //	@Description	instance at a time. Running it again for the same moment expires nothing more.
@@ -235,6 +242,7 @@ func (h handlers) expire(c echo.Context) error {
 // listRewards godoc
 //
 //	@Summary	The rewards catalogue
+//	@ID			listRewards
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -262,6 +270,7 @@ func (h handlers) listRewards(c echo.Context) error {
 // createReward godoc
 //
 //	@Summary	Add a reward (admins)
+//	@ID			createReward
 //	@Tags		loyalty
 //	@Accept		json
 //	@Produce	json
@@ -269,6 +278,7 @@ func (h handlers) listRewards(c echo.Context) error {
 //	@Param		Idempotency-Key	header		string		false	"Makes a retry safe"
 //	@Param		body			body		RewardInput	true	"The reward"
 //	@Success	201				{object}	Reward
+//	@Header		201				{string}	Location	"The new reward's URL"
 //	@Failure	400,401,403,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/loyalty/rewards [post]
 func (h handlers) createReward(c echo.Context) error {
@@ -287,6 +297,7 @@ func (h handlers) createReward(c echo.Context) error {
 // getReward godoc
 //
 //	@Summary	Get a reward
+//	@ID			getReward
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -309,6 +320,7 @@ func (h handlers) getReward(c echo.Context) error {
 // putReward godoc
 //
 //	@Summary	Replace a reward (admins)
+//	@ID			replaceReward
 //	@Tags		loyalty
 //	@Accept		json
 //	@Produce	json
@@ -337,6 +349,7 @@ func (h handlers) putReward(c echo.Context) error {
 // redeem godoc
 //
 //	@Summary		Redeem a reward for a customer
+//	@ID				createCustomerRedemption
 //	@Description	Atomically checks the reward is active, in stock and within the customer's tier (min_tier),
 //	@Description	takes its cost from the balance, takes
 //	@Description	one from its stock and issues a unique code. Out of stock or not enough points answers 422
@@ -370,6 +383,7 @@ func (h handlers) redeem(c echo.Context) error {
 // redemptions godoc
 //
 //	@Summary	A customer's redemptions, newest first
+//	@ID			listCustomerRedemptions
 //	@Tags		loyalty
 //	@Produce	json
 //	@Security	BearerAuth
@@ -400,6 +414,7 @@ func (h handlers) redemptions(c echo.Context) error {
 // cancelRedemption godoc
 //
 //	@Summary		Cancel a redemption
+//	@ID				cancelCustomerRedemption
 //	@Description	Gives back the points (a reverse of the redemption's transaction) and the stock.
 //	@Tags			loyalty
 //	@Produce		json

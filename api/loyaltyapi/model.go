@@ -8,7 +8,7 @@ import (
 
 // Program is the organization's loyalty program.
 type Program struct {
-	Active bool `json:"active"`
+	Active bool `json:"active" example:"true"`
 	// Points per unit of the organization's currency, an exact decimal.
 	PointsPerUnit string `json:"points_per_unit" validate:"required,numeric,max=24" example:"1"`
 	// How fractional points are rounded.
@@ -92,10 +92,10 @@ type Account struct {
 type TransactionInput struct {
 	// earn and redeem take positive points; adjust (admins) signed points and a reason; reverse
 	// undoes reverses_id exactly, once.
-	Type   string `json:"type" validate:"required" enums:"earn,redeem,adjust,reverse"`
+	Type   string `json:"type" validate:"required" enums:"earn,redeem,adjust,reverse" example:"earn"`
 	Points int64  `json:"points,omitempty" example:"100"`
 	// Required for earn by hand and for adjust.
-	Reason string `json:"reason,omitempty" validate:"max=500"`
+	Reason string `json:"reason,omitempty" validate:"max=500" example:"welcome"`
 	// The integrator's id: an entry with one recorded before is not applied again (200 with it).
 	ExternalID string `json:"external_id,omitempty" validate:"max=255"`
 	ReversesID string `json:"reverses_id,omitempty" validate:"omitempty,uuid" format:"uuid"`
@@ -147,7 +147,8 @@ type RewardInput struct {
 	Stock *int64 `json:"stock,omitempty" example:"100"`
 	// A tier of the program: the reward is for its customers and those above; empty for everyone.
 	MinTier string `json:"min_tier,omitempty" validate:"max=100" example:"Gold"`
-	Active  bool   `json:"active"`
+	// Whether customers can redeem it; absent: false.
+	Active bool `json:"active,omitempty" example:"true"`
 } // @name RewardInput
 
 // Reward is an item of the catalogue.

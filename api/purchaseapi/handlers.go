@@ -35,6 +35,7 @@ func (h handlers) listWith(c echo.Context, nested bool) error {
 // list godoc
 //
 //	@Summary	List purchases
+//	@ID			listPurchases
 //	@Tags		purchases
 //	@Produce	json
 //	@Security	BearerAuth
@@ -54,6 +55,7 @@ func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 // listForCustomer godoc
 //
 //	@Summary	List one customer's purchases
+//	@ID			listCustomerPurchases
 //	@Tags		purchases
 //	@Produce	json
 //	@Security	BearerAuth
@@ -73,6 +75,7 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 // create godoc
 //
 //	@Summary		Record a purchase
+//	@ID				createPurchase
 //	@Description	Updates the customer's first and last purchase, purchase count and total spent, moves a
 //	@Description	prospect to the customer stage, and, while the loyalty program is active, earns points for a
 //	@Description	purchase in the organization's currency (amount × points_per_unit, rounded as the program says),
@@ -84,7 +87,9 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Param			Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param			body			body		PurchaseInput	true	"The purchase"
 //	@Success		201				{object}	Purchase
+//	@Header			201				{string}	Location	"The purchase's URL"
 //	@Success		200				{object}	Purchase	"The purchase with this external_id, recorded before"
+//	@Header			200				{string}	Location	"The purchase's URL"
 //	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/purchases [post]
 func (h handlers) create(c echo.Context) error {
@@ -102,6 +107,7 @@ func (h handlers) create(c echo.Context) error {
 // createForCustomer godoc
 //
 //	@Summary	Record a purchase of a customer
+//	@ID			createCustomerPurchase
 //	@Tags		purchases
 //	@Accept		json
 //	@Produce	json
@@ -110,7 +116,9 @@ func (h handlers) create(c echo.Context) error {
 //	@Param		Idempotency-Key	header		string			false	"Makes a retry safe"
 //	@Param		body			body		PurchaseInput	true	"The purchase (customer_id comes from the path)"
 //	@Success	201				{object}	Purchase
+//	@Header		201				{string}	Location	"The purchase's URL"
 //	@Success	200				{object}	Purchase	"The purchase with this external_id, recorded before"
+//	@Header		200				{string}	Location	"The purchase's URL"
 //	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/purchases [post]
 func (h handlers) createForCustomer(c echo.Context) error {
@@ -144,6 +152,7 @@ func (h handlers) created(c echo.Context, p purchase.Purchase, created bool, err
 // get godoc
 //
 //	@Summary	Get a purchase
+//	@ID			getPurchase
 //	@Tags		purchases
 //	@Produce	json
 //	@Security	BearerAuth
@@ -166,6 +175,7 @@ func (h handlers) get(c echo.Context) error {
 // refund godoc
 //
 //	@Summary		Refund a purchase, in full or in part
+//	@ID				refundPurchase
 //	@Description	Refunds the amount given, or all that is left. A purchase refunded in full has the status
 //	@Description	refunded. The customer's total spent drops by the refund, and the points the purchase earned
 //	@Description	are taken back in proportion (rounded down, adding up over partial refunds) as far as the
@@ -204,6 +214,7 @@ func (h handlers) refund(c echo.Context) error {
 // batch godoc
 //
 //	@Summary		Record up to 1,000 purchases
+//	@ID				batchPurchases
 //	@Description	Each item is a PurchaseInput with its customer_id, so a shop can send its order history. An
 //	@Description	external_id recorded before (or earlier in the batch) answers unchanged with that purchase's id.
 //	@Description	One result per item, in order: created, unchanged, or error with its problem. With atomic
@@ -214,8 +225,8 @@ func (h handlers) refund(c echo.Context) error {
 //	@Produce		json
 //	@Security		BearerAuth
 //	@Param			Idempotency-Key	header		string				false	"Makes a retry safe"
-//	@Param			body			body		web.BatchRequest	true	"The items"
-//	@Success		200				{object}	web.BatchResponse
+//	@Param			body			body		web.BatchRequest{items=[]PurchaseInput}	true	"The items"
+//	@Success		200				{object}	BatchResponse
 //	@Failure		400,401,403,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/purchases/batch [post]
 func (h handlers) batch(c echo.Context) error {

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/api/customerapi"
+	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
@@ -31,8 +32,9 @@ type PurchaseInput struct {
 	Currency string `json:"currency,omitempty" validate:"omitempty,len=3" example:"EUR"`
 	// When it was bought; defaults to now, and may not lie in the future.
 	OccurredAt *time.Time `json:"occurred_at,omitempty"`
-	Channel    string     `json:"channel,omitempty" enums:"store,online,phone,partner,other" default:"other"`
-	Items      []Item     `json:"items,omitempty" validate:"max=500,dive"`
+	// Absent: other.
+	Channel string `json:"channel,omitempty" enums:"store,online,phone,partner,other"`
+	Items   []Item `json:"items,omitempty" validate:"max=500,dive"`
 } // @name PurchaseInput
 
 // Purchase is one order of a customer.
@@ -50,6 +52,23 @@ type Purchase struct {
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 } // @name Purchase
+
+// BatchResult is the outcome of one item of a purchase batch, in the order sent: what
+// web.BatchAnswer writes, with the statuses a purchase batch has (an external_id recorded before
+// is unchanged, never updated).
+type BatchResult struct {
+	Index  int    `json:"index"`
+	Status string `json:"status" enums:"created,unchanged,error"`
+	// The purchase's id; absent on error.
+	ID *string `json:"id,omitempty" format:"uuid"`
+	// Why the item failed; absent unless it did.
+	Error *web.Problem `json:"error,omitempty"`
+} // @name PurchaseBatchResult
+
+// BatchResponse answers POST /v1/purchases/batch: one result per item.
+type BatchResponse struct {
+	Results []BatchResult `json:"results"`
+} // @name PurchaseBatchResponse
 
 // RefundRequest refunds part of a purchase, or what is left of it.
 type RefundRequest struct {

@@ -21,6 +21,7 @@ func newest(n int) page.Request { return page.Request{Limit: n, Sort: "created_a
 // summary godoc
 //
 //	@Summary		The 360° view of a customer
+//	@ID				getCustomerSummary
 //	@Description	The profile, contacts by channel and the latest contact, the latest NPS and CSAT answers and the
 //	@Description	open complaints with their SLA state: enough to render a customer page from one request.
 //	@Description	Needs customers:read, contacts:read and feedback:read.

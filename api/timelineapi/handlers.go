@@ -17,6 +17,7 @@ import (
 // timeline godoc
 //
 //	@Summary		A customer's timeline
+//	@ID				listCustomerTimeline
 //	@Description	Everything that happened with the customer, newest first, in one list: profile changes,
 //	@Description	lifecycle moves, contacts, merges (the merged duplicates' history included). Built on the change
 //	@Description	log that every write appends to in its own transaction, so nothing is missing.

@@ -15,7 +15,7 @@ type BatchRequest struct {
 	// Each item is the collection's input object.
 	Items []json.RawMessage `json:"items" validate:"required,min=1" swaggertype:"array,object"`
 	// All or nothing: one bad item fails the batch with 422 and nothing is written.
-	Atomic bool `json:"atomic"`
+	Atomic bool `json:"atomic,omitempty"`
 } // @name BatchRequest
 
 // BatchResult is the outcome of one item, in the order sent.

@@ -1,5 +1,13 @@
 // Command openapigen derives the OpenAPI 3 document from the Swagger 2.0 one that swag writes,
-// and the Go file that embeds it: go run ./cmd/openapigen -dir docs
+// and the Go file that embeds it:
+//
+//	go run ./cmd/openapigen -swagger /tmp/swag/swagger.json -dir docs
+//
+// The conversion is kin-openapi's; the passes in this package then say what Swagger 2.0 and swag
+// cannot: the bearer scheme, problem+json errors, the headers the middleware sends, named list,
+// batch and merge-patch schemas, nullable references, timestamps and uuids, request examples.
+// Each pass is a rule over the whole document, never a list of operations or fields, so that a
+// new endpoint follows it unasked.
 package main
 
 import (
@@ -29,53 +37,71 @@ var OpenAPI []byte
 `
 
 func main() {
-	dir := flag.String("dir", "docs", "the folder holding swag's swagger.json; openapi.json and docs.go are written there")
+	in := flag.String("swagger", "", "swag's swagger.json")
+	dir := flag.String("dir", "docs", "the folder openapi.json and docs.go are written to")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*in, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "openapigen:", err)
 		os.Exit(1)
 	}
 }
 
-// problemContent declares error responses as application/problem+json, which is what the error
-// handler sends; swag can only say one media type per operation.
-func problemContent(doc *openapi3.T) {
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			for code, resp := range op.Responses.Map() {
-				if len(code) == 3 && code >= "400" && resp.Value != nil {
-					if mt := resp.Value.Content.Get("application/json"); mt != nil {
-						resp.Value.Content = openapi3.Content{"application/problem+json": mt}
-					}
-				}
-			}
-		}
+func run(in, dir string) error {
+	if in == "" {
+		return fmt.Errorf("-swagger is required")
 	}
-}
-
-func run(dir string) error {
-	in, err := os.ReadFile(filepath.Join(dir, "swagger.json"))
+	data, err := os.ReadFile(in)
 	if err != nil {
 		return err
 	}
 	var v2 openapi2.T
-	if err := json.Unmarshal(in, &v2); err != nil {
-		return fmt.Errorf("read swagger.json: %w", err)
+	if err := json.Unmarshal(data, &v2); err != nil {
+		return fmt.Errorf("read %s: %w", in, err)
 	}
-	v3, err := openapi2conv.ToV3(&v2)
+	doc, err := openapi2conv.ToV3(&v2)
 	if err != nil {
 		return fmt.Errorf("convert: %w", err)
 	}
 	// Swagger 2.0 has no bearer scheme; the one API tokens and keys use is HTTP bearer.
-	if s := v3.Components.SecuritySchemes["BearerAuth"]; s != nil {
+	if s := doc.Components.SecuritySchemes["BearerAuth"]; s != nil {
 		s.Value = openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer")
 		s.Value.Description = "An access token (JWT) from /v1/auth/login, or an API key (rpk_...)."
 	}
-	problemContent(v3)
-	if err := v3.Validate(openapi3.NewLoader().Context); err != nil {
+	passes := []struct {
+		name string
+		pass func(*openapi3.T) error
+	}{
+		{"formats", formats},
+		{"any values", jsonValues},
+		{"nullable types", nullableTypes},
+		{"free-form objects", freeFormObjects},
+		{"named compositions", namedCompositions},
+		{"merge patches", mergePatches},
+		{"public operations", publicSecurity},
+		{"idempotency", idempotency},
+		{"problem content", problemContent},
+		{"response headers", responseHeaders},
+		{"request defaults", noRequestDefaults},
+		{"unused schemas", pruneSchemas},
+	}
+	for _, p := range passes {
+		if err := p.pass(doc); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	// Reload what the passes made, so that every reference resolves, then derive the examples
+	// from the resolved schemas and check them against those schemas.
+	doc, err = reload(doc)
+	if err != nil {
+		return err
+	}
+	if err := requestExamples(doc); err != nil {
+		return fmt.Errorf("request examples: %w", err)
+	}
+	if err := doc.Validate(openapi3.NewLoader().Context); err != nil {
 		return fmt.Errorf("the derived document is invalid: %w", err)
 	}
-	out, err := json.MarshalIndent(v3, "", "  ")
+	out, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -83,4 +109,18 @@ func run(dir string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "docs.go"), bytes.TrimLeft([]byte(embedFile), "\n"), 0o644)
+}
+
+// reload round-trips the document through JSON and kin-openapi's loader.
+func reload(doc *openapi3.T) (*openapi3.T, error) {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	loader := openapi3.NewLoader()
+	out, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("reload: %w", err)
+	}
+	return out, nil
 }
