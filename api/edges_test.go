@@ -123,3 +123,28 @@ func TestNotModified(t *testing.T) {
 		t.Fatalf("after a change: %d %v", res.Code, res.Header)
 	}
 }
+
+// TestMalformedIDsNameTheParameter: an id that is not a UUID answers 400 naming the path
+// parameter; a well-formed id that names nothing stays 404.
+func TestMalformedIDsNameTheParameter(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	for path, field := range map[string]string{
+		"/v1/customers/not-an-id":                                     "id",
+		"/v1/customers/not-an-id/timeline":                            "id",
+		"/v1/customers/" + c + "/loyalty/redemptions/nope/cancel":     "rid",
+		"/v1/feedback/123":                                            "id",
+		"/v1/customers/01938f0e-5c7a-7b3e-9d2f-4a6b8c0e1f2/purchases": "id", // one digit short
+	} {
+		method := "GET"
+		if strings.HasSuffix(path, "/cancel") {
+			method = "POST"
+		}
+		res := env.Do(t, apitest.Req{Method: method, Path: path, Token: s.Access})
+		if res.Code != http.StatusBadRequest || !strings.Contains(string(res.Body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s", path, res.Code, res.Body)
+		}
+	}
+	env.Expect(t, s.Access, "GET", "/v1/customers/01938f0e-5c7a-7b3e-9d2f-4a6b8c0e1f23", nil, 404)
+}

@@ -30,7 +30,7 @@ import (
 //	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/jobs/{id} [get]
 func (h handlers) getJob(c echo.Context) error {
-	id, err := web.PathID(c, job.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

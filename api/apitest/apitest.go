@@ -223,6 +223,9 @@ func (e *Env) check(t *testing.T, req *http.Request, reqBody []byte, res *Respon
 		}
 		return
 	}
+	if res.Code == http.StatusNotModified && route.Operation.Responses.Value("304") == nil {
+		t.Errorf("%s %s answered 304, which the OpenAPI document does not describe", req.Method, req.URL.Path) // kin-openapi skips 304s
+	}
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
 		Status:                 res.Code,

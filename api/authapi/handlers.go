@@ -203,7 +203,7 @@ func (h handlers) createUser(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/users/{id} [get]
 func (h handlers) getUser(c echo.Context) error {
-	id, err := web.PathID(c, auth.ErrUserNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -230,7 +230,7 @@ func (h handlers) getUser(c echo.Context) error {
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/users/{id} [patch]
 func (h handlers) updateUser(c echo.Context) error {
-	id, err := web.PathID(c, auth.ErrUserNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -319,7 +319,7 @@ func (h handlers) createAPIKey(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/api-keys/{id} [delete]
 func (h handlers) revokeAPIKey(c echo.Context) error {
-	id, err := web.PathID(c, auth.ErrAPIKeyNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/contact"
-	"github.com/rapportcrm/rapport/pkg/customer"
 )
 
 func respond(c echo.Context, status int, ct contact.Contact) error {
@@ -18,7 +17,7 @@ func respond(c echo.Context, status int, ct contact.Contact) error {
 }
 
 func (h handlers) listWith(c echo.Context, nested bool) error {
-	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound,
+	q, customerID, err := web.ScopedQuery(c, nested,
 		"channel", "direction", "agent_id", "outcome", "occurred_after", "occurred_before", "follow_up_due", "q")
 	if err != nil {
 		return err
@@ -135,7 +134,7 @@ func (h handlers) create(c echo.Context) error {
 //	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/contact-history [post]
 func (h handlers) createForCustomer(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -171,7 +170,7 @@ func (h handlers) created(c echo.Context, created contact.Contact, err error) er
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/contact-history/{id} [get]
 func (h handlers) get(c echo.Context) error {
-	id, err := web.PathID(c, contact.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -199,7 +198,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/contact-history/{id} [patch]
 func (h handlers) patch(c echo.Context) error {
-	id, err := web.PathID(c, contact.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -237,7 +236,7 @@ func (h handlers) patch(c echo.Context) error {
 //	@Failure	400,401,403,404,412,429,500,503	{object}	web.Problem
 //	@Router		/contact-history/{id} [delete]
 func (h handlers) delete(c echo.Context) error {
-	id, err := web.PathID(c, contact.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func (h handlers) create(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id} [get]
 func (h handlers) get(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id} [patch]
 func (h handlers) patch(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func applyPatch(cur customer.Customer, patch []byte) (customer.Customer, error) 
 //	@Failure		400,401,403,404,412,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id} [delete]
 func (h handlers) delete(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (h handlers) delete(c echo.Context) error {
 //	@Failure		401,403,404,409,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/restore [post]
 func (h handlers) restore(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ func (h handlers) restore(c echo.Context) error {
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/merge [post]
 func (h handlers) merge(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
-	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
@@ -19,7 +18,7 @@ func (h handlers) respond(c echo.Context, status int, f feedback.Feedback) error
 }
 
 func (h handlers) listWith(c echo.Context, nested bool) error {
-	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound,
+	q, customerID, err := web.ScopedQuery(c, nested,
 		"kind", "status", "priority", "assignee_id", "survey", "channel", "created_after", "created_before")
 	if err != nil {
 		return err
@@ -138,7 +137,7 @@ func (h handlers) create(c echo.Context) error {
 //	@Failure	400,401,403,404,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/feedback [post]
 func (h handlers) createForCustomer(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -174,7 +173,7 @@ func (h handlers) created(c echo.Context, f feedback.Feedback, err error) error 
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/feedback/{id} [get]
 func (h handlers) get(c echo.Context) error {
-	id, err := web.PathID(c, feedback.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -203,7 +202,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/feedback/{id} [patch]
 func (h handlers) patch(c echo.Context) error {
-	id, err := web.PathID(c, feedback.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -241,7 +240,7 @@ func (h handlers) patch(c echo.Context) error {
 //	@Failure	400,401,403,404,412,429,500,503	{object}	web.Problem
 //	@Router		/feedback/{id} [delete]
 func (h handlers) delete(c echo.Context) error {
-	id, err := web.PathID(c, feedback.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -275,7 +274,7 @@ func (h handlers) delete(c echo.Context) error {
 //	@Failure		400,401,403,404,409,412,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/feedback/{id}/transitions [post]
 func (h handlers) transition(c echo.Context) error {
-	id, err := web.PathID(c, feedback.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -306,7 +305,7 @@ func (h handlers) transition(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/feedback/{id}/transitions [get]
 func (h handlers) transitions(c echo.Context) error {
-	id, err := web.PathID(c, feedback.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/auth"
-	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 )
 
@@ -80,7 +79,7 @@ func (h handlers) putProgram(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/loyalty [get]
 func (h handlers) account(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -112,7 +111,7 @@ func (h handlers) account(c echo.Context) error {
 //	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/loyalty/transactions [get]
 func (h handlers) transactions(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -150,7 +149,7 @@ func (h handlers) transactions(c echo.Context) error {
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/loyalty/transactions [post]
 func (h handlers) record(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -306,7 +305,7 @@ func (h handlers) createReward(c echo.Context) error {
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/loyalty/rewards/{id} [get]
 func (h handlers) getReward(c echo.Context) error {
-	id, err := web.PathID(c, loyalty.ErrRewardNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -331,7 +330,7 @@ func (h handlers) getReward(c echo.Context) error {
 //	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/loyalty/rewards/{id} [put]
 func (h handlers) putReward(c echo.Context) error {
-	id, err := web.PathID(c, loyalty.ErrRewardNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -365,7 +364,7 @@ func (h handlers) putReward(c echo.Context) error {
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/loyalty/redemptions [post]
 func (h handlers) redeem(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -395,7 +394,7 @@ func (h handlers) redeem(c echo.Context) error {
 //	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/loyalty/redemptions [get]
 func (h handlers) redemptions(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -425,13 +424,13 @@ func (h handlers) redemptions(c echo.Context) error {
 //	@Failure		401,403,404,409,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/loyalty/redemptions/{rid}/cancel [post]
 func (h handlers) cancelRedemption(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
-	rid, err := uuid.Parse(c.Param("rid"))
+	rid, err := web.PathUUID(c, "rid")
 	if err != nil {
-		return loyalty.ErrRedemptionNotFound
+		return err
 	}
 	r, err := h.svc.CancelRedemption(c.Request().Context(), mid.Principal(c).Actor(), id, rid)
 	if err != nil {

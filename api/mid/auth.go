@@ -31,7 +31,7 @@ func Authenticate(a Authenticator, failures *ratelimit.Limiter) echo.MiddlewareF
 		return func(c echo.Context) error {
 			key := "ip:" + c.RealIP()
 			if d := failures.Check(key); !d.Allowed {
-				return rateLimited(d)
+				return rateLimited(c, d)
 			}
 			scheme, credential, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(credential) == "" {

@@ -21,20 +21,26 @@ func RateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
 				key = p.Kind + ":" + p.ID().String()
 			}
 			d := l.Take(key)
-			h := c.Response().Header()
-			h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-			h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-			h.Set("RateLimit-Reset", strconv.Itoa(int(d.Reset.Seconds()+0.999)))
 			if !d.Allowed {
-				return rateLimited(d)
+				return rateLimited(c, d)
 			}
+			limitHeaders(c, d)
 			return next(c)
 		}
 	}
 }
 
-// rateLimited is the 429 of a bucket with no token left.
-func rateLimited(d ratelimit.Decision) error {
+// limitHeaders reports a bucket in RateLimit-* headers.
+func limitHeaders(c echo.Context, d ratelimit.Decision) {
+	h := c.Response().Header()
+	h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(int(d.Reset.Seconds()+0.999)))
+}
+
+// rateLimited is the 429 of a bucket with no token left, which the headers describe.
+func rateLimited(c echo.Context, d ratelimit.Decision) error {
+	limitHeaders(c, d)
 	e := *errRateLimited
 	e.RetryAfter = d.RetryAfter
 	return &e

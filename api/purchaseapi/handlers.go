@@ -10,12 +10,11 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
-	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
 
 func (h handlers) listWith(c echo.Context, nested bool) error {
-	q, customerID, err := web.ScopedQuery(c, nested, customer.ErrNotFound, "channel", "status", "occurred_after", "occurred_before")
+	q, customerID, err := web.ScopedQuery(c, nested, "channel", "status", "occurred_after", "occurred_before")
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func (h handlers) create(c echo.Context) error {
 //	@Failure	400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router		/customers/{id}/purchases [post]
 func (h handlers) createForCustomer(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -161,7 +160,7 @@ func (h handlers) created(c echo.Context, p purchase.Purchase, created bool, err
 //	@Failure	401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/purchases/{id} [get]
 func (h handlers) get(c echo.Context) error {
-	id, err := web.PathID(c, purchase.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -191,7 +190,7 @@ func (h handlers) get(c echo.Context) error {
 //	@Failure		400,401,403,404,409,413,415,422,429,500,503	{object}	web.Problem
 //	@Router			/purchases/{id}/refund [post]
 func (h handlers) refund(c echo.Context) error {
-	id, err := web.PathID(c, purchase.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

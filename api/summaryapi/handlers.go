@@ -11,7 +11,6 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/contact"
-	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/page"
 )
@@ -34,7 +33,7 @@ func newest(n int) page.Request { return page.Request{Limit: n, Sort: "created_a
 //	@Router			/customers/{id}/summary [get]
 func (h handlers) summary(c echo.Context) error {
 	ctx, org := c.Request().Context(), mid.Principal(c).OrgID
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/auth"
-	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/page"
 	"github.com/rapportcrm/rapport/pkg/timeline"
@@ -33,7 +32,7 @@ import (
 //	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/customers/{id}/timeline [get]
 func (h handlers) timeline(c echo.Context) error {
-	id, err := web.PathID(c, customer.ErrNotFound)
+	id, err := web.PathID(c)
 	if err != nil {
 		return err
 	}

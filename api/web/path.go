@@ -7,12 +7,15 @@ import (
 	"github.com/rapportcrm/rapport/pkg/apperr"
 )
 
-// PathID reads the :id path parameter. A malformed id names nothing, so it answers notFound,
-// exactly as an unknown id does.
-func PathID(c echo.Context, notFound error) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
+// PathID reads the :id path parameter.
+func PathID(c echo.Context) (uuid.UUID, error) { return PathUUID(c, "id") }
+
+// PathUUID reads a path parameter that is an id. A malformed one answers 400 naming the
+// parameter; a well-formed id that names nothing is the handler's 404.
+func PathUUID(c echo.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
 	if err != nil {
-		return uuid.Nil, notFound
+		return uuid.Nil, BadRequest(name, "must be a UUID, such as 01938f0e-5c7a-7b3e-9d2f-4a6b8c0e1f23")
 	}
 	return id, nil
 }

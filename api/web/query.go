@@ -178,9 +178,9 @@ func (q *Query) Err() error {
 
 // ScopedQuery starts reading the query of a collection that also hangs under a customer: nested
 // (/customers/{id}/…), the customer is the path's, else the optional customer_id filter.
-func ScopedQuery(c echo.Context, nested bool, notFound error, filters ...string) (*Query, *uuid.UUID, error) {
+func ScopedQuery(c echo.Context, nested bool, filters ...string) (*Query, *uuid.UUID, error) {
 	if nested {
-		id, err := PathID(c, notFound)
+		id, err := PathID(c)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -79,6 +79,8 @@ func run(in, dir string) error {
 		{"merge patches", mergePatches},
 		{"public operations", publicSecurity},
 		{"idempotency", idempotency},
+		{"path ids", pathIDs},
+		{"conditional GETs", conditionalGets},
 		{"problem content", problemContent},
 		{"response headers", responseHeaders},
 		{"request defaults", noRequestDefaults},

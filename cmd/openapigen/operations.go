@@ -46,12 +46,49 @@ func idempotency(doc *openapi3.T) error {
 		s.MaxLength = openapi3.Ptr(uint64(maxIdempotencyKey))
 		key.Schema = openapi3.NewSchemaRef("", s)
 		for _, code := range []int{http.StatusBadRequest, http.StatusConflict, http.StatusUnprocessableEntity} {
-			if op.Responses.Value(strconv.Itoa(code)) == nil {
-				r := openapi3.NewResponse().WithDescription(http.StatusText(code)).
-					WithContent(openapi3.NewContentWithJSONSchemaRef(openapi3.NewSchemaRef(schemaPrefix+"Problem", nil)))
-				op.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Value: r})
+			ensureProblem(op, code)
+		}
+	})
+	return nil
+}
+
+// ensureProblem documents a problem answer with the status, unless the operation does already.
+func ensureProblem(op *openapi3.Operation, code int) {
+	if op.Responses.Value(strconv.Itoa(code)) == nil {
+		r := openapi3.NewResponse().WithDescription(http.StatusText(code)).
+			WithContent(openapi3.NewContentWithJSONSchemaRef(openapi3.NewSchemaRef(schemaPrefix+"Problem", nil)))
+		op.Responses.Set(strconv.Itoa(code), &openapi3.ResponseRef{Value: r})
+	}
+}
+
+// pathIDs documents web.PathID on every operation with an id in its path: a malformed id answers
+// 400 naming the parameter (an id that is well-formed but unknown is 404).
+func pathIDs(doc *openapi3.T) error {
+	operations(doc, func(_, _ string, op *openapi3.Operation) {
+		for _, p := range op.Parameters {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInPath && p.Value.Schema != nil && p.Value.Schema.Value.Format == "uuid" {
+				ensureProblem(op, http.StatusBadRequest)
+				return
 			}
 		}
+	})
+	return nil
+}
+
+// conditionalGets documents mid.NotModified on every GET whose answer carries an ETag: the
+// If-None-Match header, and the 304 without a body that answers it when it names the ETag.
+func conditionalGets(doc *openapi3.T) error {
+	operations(doc, func(_, method string, op *openapi3.Operation) {
+		ok := op.Responses.Value("200")
+		if method != http.MethodGet || ok == nil || ok.Value == nil || ok.Value.Headers["ETag"] == nil {
+			return
+		}
+		inm := openapi3.NewHeaderParameter("If-None-Match").WithSchema(openapi3.NewStringSchema())
+		inm.Description = "An ETag from an earlier answer: 304 without a body while it is still current"
+		op.Parameters = append(op.Parameters, &openapi3.ParameterRef{Value: inm})
+		r := openapi3.NewResponse().WithDescription("Not Modified: the ETag in If-None-Match is current")
+		r.Headers = openapi3.Headers{"ETag": ok.Value.Headers["ETag"]}
+		op.Responses.Set("304", &openapi3.ResponseRef{Value: r})
 	})
 	return nil
 }
@@ -142,7 +179,7 @@ func responseHeaders(doc *openapi3.T) error {
 				}
 			}
 			switch status {
-			case http.StatusTooManyRequests:
+			case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 				resp.Headers["Retry-After"] = headerRef("Retry-After")
 			case http.StatusUnauthorized:
 				resp.Headers["WWW-Authenticate"] = headerRef("WWW-Authenticate")
