@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -66,6 +67,7 @@ func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
 func TestQueryStringsThatCannotBeStored(t *testing.T) {
 	env := apitest.New(t)
 	s := env.Signup(t, "Acme")
+	env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201) // a row for the filters to test
 	many := strings.Repeat("x=1&", 10001)
 	for _, tc := range []struct{ name, query, field string }{
 		{"a NUL character", "q=a%00b", "q"},
@@ -73,6 +75,8 @@ func TestQueryStringsThatCannotBeStored(t *testing.T) {
 		{"a tag given too often", strings.Repeat("tag=a&", 51), "tag"},
 		{"more than 10,000 parameters", many + "status=active", ""},
 		{"a broken escape", "q=%zz", ""},
+		{"a value too long (SQLite refuses a LIKE pattern over 50,000 bytes)", "q=" + strings.Repeat("a", 100_000), "q"},
+		{"a time in year 10000 in UTC", "created_after=9999-12-31T23:59:59-23:59", "created_after"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers?" + tc.query, Token: s.Access})
@@ -147,4 +151,29 @@ func TestMalformedIDsNameTheParameter(t *testing.T) {
 		}
 	}
 	env.Expect(t, s.Access, "GET", "/v1/customers/01938f0e-5c7a-7b3e-9d2f-4a6b8c0e1f23", nil, 404)
+}
+
+// TestTimesOutsideTheStorableYears: a time that is in the years 1 to 9999 as written but not in
+// UTC, where the server keeps and answers it, is refused naming the field. Before, a contact's
+// follow_up_at of 9999-12-31T23:59:59-23:59 was stored, answered 500, and on SQLite left a record
+// that no later read or write could load.
+func TestTimesOutsideTheStorableYears(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	for _, when := range []string{"9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"} {
+		res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/customers/" + c + "/contact-history", Token: s.Access,
+			Body: map[string]any{"channel": "phone", "direction": "outbound", "follow_up_at": when}})
+		if res.Code != http.StatusBadRequest || !strings.Contains(string(res.Body), `"field":"follow_up_at"`) {
+			t.Errorf("follow_up_at %s: %d %s", when, res.Code, res.Body)
+		}
+		for _, path := range []string{"/v1/analytics/kpis?as_of=", "/v1/feedback/stats?to="} {
+			if res := env.Do(t, apitest.Req{Method: "GET", Path: path + url.QueryEscape(when), Token: s.Access}); res.Code != http.StatusBadRequest {
+				t.Errorf("%s%s: %d %s", path, when, res.Code, res.Body)
+			}
+		}
+	}
+	if res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers/" + c + "/contact-history", Token: s.Access}); res.Code != http.StatusOK {
+		t.Fatalf("the customer's contacts: %d %s", res.Code, res.Body)
+	}
 }

@@ -60,7 +60,7 @@ func (h handlers) listWith(c echo.Context, nested bool) error {
 //	@Param			follow_up_due	query		string	false	"Follow-ups due at or before (RFC 3339)"	format(date-time)
 //	@Param			q				query		string	false	"Free-text search over subject and notes"
 //	@Success		200				{object}	web.Page{data=[]Contact}
-//	@Failure		400,401,403,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router			/contact-history [get]
 func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 

@@ -47,7 +47,7 @@ func (h handlers) listWith(c echo.Context, nested bool) error {
 //	@Param		occurred_after	query		string	false	"At or after (RFC 3339)"	format(date-time)
 //	@Param		occurred_before	query		string	false	"Before (RFC 3339)"	format(date-time)
 //	@Success	200				{object}	web.Page{data=[]Purchase}
-//	@Failure	400,401,403,429,500,503	{object}	web.Problem
+//	@Failure	400,401,403,404,429,500,503	{object}	web.Problem
 //	@Router		/purchases [get]
 func (h handlers) list(c echo.Context) error { return h.listWith(c, false) }
 

@@ -74,6 +74,11 @@ func Bind(c echo.Context, dst any) error {
 // 10,000 levels took 1 GB).
 const MaxDepth = 12
 
+// MaxEntries bounds the elements of an array and the members of an object in a request body, as
+// many as the largest batch takes: decoding and merging cost far more memory than the text (a
+// 200 KB array of 100,000 numbers took 25 MB to merge, 50,000 members 50 MB and seconds).
+const MaxEntries = 1000
+
 // Decode parses JSON into dst strictly: unknown members, duplicate names, invalid UTF-8, the NUL
 // character (which no text column can hold) and nesting deeper than MaxDepth are refused, as is
 // data after the value. Then dst's validate tags are checked.
@@ -87,25 +92,35 @@ func Decode(body []byte, dst any) error {
 	return Validate(dst)
 }
 
-// storableTimes reads times as RFC 3339 from year 1: year 0 parses, but no database stores it.
+// storableTimes reads times as RFC 3339 within the years Storable allows.
 var storableTimes = json.UnmarshalFunc(func(b []byte, t *time.Time) error {
 	if err := t.UnmarshalJSON(b); err != nil {
 		return err
 	}
-	if t.Year() < 1 {
-		return errors.New("year 0 does not exist")
+	if !Storable(*t) {
+		return errors.New("outside the years 1 to 9999 in UTC")
 	}
 	return nil
 })
 
-// Check refuses a body that is empty, not one JSON value, nested deeper than MaxDepth, or that has
-// a NUL character in a string, naming where.
+// Storable tells whether t, in UTC, falls in the years 1 to 9999: year 0 parses, but no database
+// stores it, and a time is written and answered in UTC, where 9999-12-31T23:59:59-23:59 is in
+// year 10000, which RFC 3339 cannot write and SQLite cannot read back.
+func Storable(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
+}
+
+// Check refuses a body that is empty, not one JSON value, nested deeper than MaxDepth, with more
+// than MaxEntries in an array or object (413, as a batch of too many items), or that has a NUL
+// character in a string, naming where.
 func Check(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apperr.New(apperr.KindBadRequest, "the request body is empty; a JSON object is required")
 	}
-	dec := jsontext.NewDecoder(bytes.NewReader(body))
+	dec := jsontext.NewDecoder(bytes.NewBuffer(body)) // from a bytes.Buffer it reads body in place
 	for {
+		start := dec.InputOffset()
 		tok, err := dec.ReadToken()
 		if err == io.EOF {
 			return nil
@@ -116,7 +131,13 @@ func Check(body []byte) error {
 		if dec.StackDepth() > MaxDepth {
 			return fieldProblem(dec.StackPointer(), "nests deeper than %d levels", MaxDepth)
 		}
-		if tok.Kind() == '"' && strings.IndexByte(tok.String(), 0) >= 0 {
+		if kind, n := dec.StackIndex(dec.StackDepth()); kind == '[' && n > MaxEntries || kind == '{' && n > 2*MaxEntries {
+			e := fieldProblem(dec.StackPointer().Parent(), "has more than %d entries", MaxEntries)
+			e.Kind = apperr.KindTooLarge
+			return e
+		}
+		// A NUL can only be written \u0000; strings without that text are not copied to look.
+		if tok.Kind() == '"' && bytes.Contains(body[start:dec.InputOffset()], []byte(`\u0000`)) && strings.IndexByte(tok.String(), 0) >= 0 {
 			at := dec.StackPointer()
 			if strings.IndexByte(at.LastToken(), 0) >= 0 { // a member name
 				return fieldProblem(at.Parent(), "has a member name with the NUL character (\\u0000)")
@@ -127,7 +148,7 @@ func Check(body []byte) error {
 }
 
 // fieldProblem is a bad request about the member at pointer.
-func fieldProblem(pointer jsontext.Pointer, format string, args ...any) error {
+func fieldProblem(pointer jsontext.Pointer, format string, args ...any) *apperr.Error {
 	field := FieldPath(pointer)
 	msg := fmt.Sprintf(format, args...)
 	e := apperr.New(apperr.KindBadRequest, "%s %s", field, msg)
@@ -188,7 +209,7 @@ func expected(t reflect.Type) string {
 	}
 	switch t {
 	case reflect.TypeFor[time.Time]():
-		return "must be an RFC 3339 time such as \"2026-01-02T15:04:05Z\""
+		return "must be an RFC 3339 time such as \"2026-01-02T15:04:05Z\", in the years 1 to 9999"
 	case reflect.TypeFor[uuid.UUID]():
 		return "must be a UUID"
 	case reflect.TypeFor[decimal.Decimal]():

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +31,10 @@ func TestDecodeNamesTheField(t *testing.T) {
 	}{
 		{"a bad time", `{"when":"yesterday"}`, apperr.KindBadRequest, "when", "RFC 3339"},
 		{"year zero", `{"when":"0000-01-01T00:00:00Z"}`, apperr.KindBadRequest, "when", "RFC 3339"},
+		{"year zero in UTC", `{"when":"0001-01-01T00:00:00+23:59"}`, apperr.KindBadRequest, "when", "years 1 to 9999"},
+		{"year 10000 in UTC", `{"when":"9999-12-31T23:59:59-23:59"}`, apperr.KindBadRequest, "when", "years 1 to 9999"},
+		{"too many items", `{"items":[` + strings.Repeat(`{},`, MaxEntries) + `{}]}`, apperr.KindTooLarge, "items", "more than 1000 entries"},
+		{"too many members", `{"fields":{"k":{` + members(MaxEntries+1) + `}}}`, apperr.KindTooLarge, "fields.k", "more than 1000 entries"},
 		{"a bad time in an array", `{"items":[{"at":"2026-01-01T00:00:00Z"},{"at":"2026-13-01"}]}`, apperr.KindBadRequest, "items[1].at", "RFC 3339"},
 		{"a number too large", `{"count":2147483648}`, apperr.KindBadRequest, "count", "from -2147483648 to 2147483647"},
 		{"a wrong type", `{"name":5}`, apperr.KindBadRequest, "name", "must be a string"},
@@ -57,6 +62,9 @@ func TestDecodeNamesTheField(t *testing.T) {
 	if err := Decode([]byte(`{"name":"ok","items":[{"at":"2026-01-01T00:00:00Z"}],"fields":`+strings.Repeat(`{"a":`, MaxDepth-2)+`1`+strings.Repeat(`}`, MaxDepth-2)+`}`), &sample{}); err != nil {
 		t.Fatalf("a body at the depth limit: %v", err)
 	}
+	if err := Decode([]byte(`{"items":[`+strings.Repeat(`{"at":"9999-12-31T23:59:59Z"},`, MaxEntries-1)+`{"at":"0001-01-01T00:00:00Z"}]}`), &sample{}); err != nil {
+		t.Fatalf("a body at the entries limit, with the first and last storable times: %v", err)
+	}
 }
 
 // TestMergePatchRefusesDeepNesting: the depth bound holds before the merge, whose cost it caps.
@@ -68,4 +76,13 @@ func TestMergePatchRefusesDeepNesting(t *testing.T) {
 		t.Fatalf("got %v, want a bad request", err)
 	}
 	t.Logf("refused in %s", time.Since(start))
+}
+
+// members is n distinct JSON object members.
+func members(n int) string {
+	m := make([]string, n)
+	for i := range m {
+		m[i] = fmt.Sprintf(`"m%d":%d`, i, i)
+	}
+	return strings.Join(m, ",")
 }

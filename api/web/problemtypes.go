@@ -52,7 +52,7 @@ var kinds = map[apperr.Kind]ProblemType{
 		"The request carried If-Match, and the resource has changed since the version that ETag names: someone else wrote it first.",
 		"GET the resource again, apply the change to the current version and send it with the new ETag."},
 	apperr.KindTooLarge: {"too-large", http.StatusRequestEntityTooLarge, "Request too large",
-		"The body is over the limit (1 MiB, 16 MiB for a batch), or a batch has more items than it takes (1,000).",
+		"The body is over the limit (1 MiB, 16 MiB for a batch), or an array or object in it has more entries than any request takes (1,000, a batch's items too).",
 		"Split the work into smaller requests."},
 	apperr.KindRateLimited: {"rate-limited", http.StatusTooManyRequests, "Too many requests",
 		"The caller (user, API key or, unauthenticated, IP address) sent more requests than its rate allows, or an account had too many failed sign-ins. Retry-After says when to come back; every response carries RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset.",

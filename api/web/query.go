@@ -24,10 +24,15 @@ type Query struct {
 // MaxValues bounds how often one parameter may be repeated (tag=a&tag=b…).
 const MaxValues = 50
 
+// MaxValueBytes bounds one value of a parameter: a cursor or a search is far shorter, and SQLite
+// refuses a LIKE pattern over 50,000 bytes.
+const MaxValueBytes = 2000
+
 // NewQuery starts reading c's query; filters are the parameters allowed beside limit, cursor and
 // sort. A query that cannot be parsed (more than 10,000 parameters among others), a name or value
-// that is not UTF-8 or holds a NUL character, or a parameter repeated more than MaxValues times is
-// refused: echo's QueryParams would silently drop the whole query, or pass the bytes to SQL.
+// that is not UTF-8 or holds a NUL character, a value longer than MaxValueBytes, or a parameter
+// repeated more than MaxValues times is refused: echo's QueryParams would silently drop the whole
+// query, or pass the bytes to SQL.
 func NewQuery(c echo.Context, filters ...string) *Query {
 	q := &Query{allowed: append([]string{"limit", "cursor", "sort"}, filters...)}
 	values, err := url.ParseQuery(c.Request().URL.RawQuery)
@@ -46,6 +51,10 @@ func NewQuery(c echo.Context, filters ...string) *Query {
 		for _, v := range vs {
 			if !Printable(v) {
 				q.fail(name, "must be UTF-8 text without NUL characters")
+				break
+			}
+			if len(v) > MaxValueBytes {
+				q.fail(name, "must be at most %d bytes", MaxValueBytes)
 				break
 			}
 		}
@@ -108,8 +117,8 @@ func (q *Query) TimeSince(name string, earliest time.Time) *time.Time {
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	switch {
-	case err != nil || t.Year() < 1: // year 0 parses, but no database stores it
-		q.fail(name, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z")
+	case err != nil || !Storable(t):
+		q.fail(name, "must be an RFC 3339 time such as 2026-01-31T09:00:00Z, in the years 1 to 9999")
 		return nil
 	case t.Before(earliest):
 		q.fail(name, "must not be before %s", earliest.Format(time.RFC3339))
