@@ -356,7 +356,11 @@ func (o *operation) probes(prefix string) []probe {
 				add(where, h, req)
 			}
 		case "query":
-			for _, h := range queryValues(p.Name) {
+			values := queryValues(p.Name)
+			if p.Name == "cursor" {
+				values = append(values, cursorValues(o.sorts())...)
+			}
+			for _, h := range values {
 				req := valid()
 				req.Path = path + "?" + h.text
 				add(where, h, req)
@@ -847,6 +851,36 @@ func queryValues(name string) []hostile {
 	return append(out,
 		hostile{name: "given 51 times", text: repeat(name+"=a", "&", 51)},
 		hostile{name: "given 1,000 times", text: repeat(name+"=a", "&", 1000)})
+}
+
+// sorts are the orders the operation's sort parameter documents.
+func (o *operation) sorts() []string {
+	var sorts []string
+	for _, p := range o.op.Parameters {
+		if p.Value.Name == "sort" && p.Value.Schema != nil {
+			for _, v := range p.Value.Schema.Value.Enum {
+				sorts = append(sorts, fmt.Sprint(v))
+			}
+		}
+	}
+	return sorts
+}
+
+// cursorValues are forged cursors in each of the documented orders, so that they pass the check
+// that a cursor belongs to the requested order and their positions reach the database.
+func cursorValues(sorts []string) []hostile {
+	positions := append(asIs(`"\u0000"`, `""`, `"NaN"`, `"Infinity"`, `"1e400"`, `"-0"`, `123`, `null`,
+		`"0000-01-01T00:00:00Z"`, `"9999-12-31T23:59:59-23:59"`, `"2026-02-30T00:00:00Z"`),
+		hostile{name: "1,000 characters", text: `"` + strings.Repeat("a", 1000) + `"`})
+	var out []hostile
+	for _, sort := range sorts {
+		field, desc := strings.TrimPrefix(sort, "-"), strings.HasPrefix(sort, "-")
+		for _, v := range positions {
+			c := fmt.Sprintf(`{"s":%q,"d":%t,"v":%s,"i":%q}`, field, desc, v.text, unknownID)
+			out = append(out, hostile{name: "a cursor in order " + sort + " at " + v.name, text: "sort=" + url.QueryEscape(sort) + "&cursor=" + cursor(c)})
+		}
+	}
+	return out
 }
 
 // cursor encodes JSON as the API's cursors are.

@@ -69,7 +69,8 @@ func (q *Query) Page(sortFields []string, defaultSort string) page.Request {
 	if v := q.String("cursor"); v != "" {
 		var c cursor
 		b, err := base64.RawURLEncoding.DecodeString(v)
-		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
+		// A position's value is a row's, text a database holds: a forged NUL reached PostgreSQL (22021).
+		if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil || !Printable(c.Value) {
 			q.fail("cursor", "is not a cursor this API issued")
 		} else if c.Sort != req.Sort || c.Desc != req.Desc {
 			q.fail("cursor", "belongs to another sort order; pass the same sort as the first page")
