@@ -10,6 +10,7 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
 
@@ -99,7 +100,11 @@ func (h handlers) create(c echo.Context) error {
 	if in.CustomerID == "" {
 		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
 	}
-	p, created, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain())
+	p, err := in.toDomain()
+	if err != nil {
+		return err
+	}
+	p, created, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), p)
 	return h.created(c, p, created, err)
 }
 
@@ -132,7 +137,11 @@ func (h handlers) createForCustomer(c echo.Context) error {
 	if err := web.SameCustomer(in.CustomerID, id); err != nil {
 		return err
 	}
-	p, created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain())
+	p, err := in.toDomain()
+	if err != nil {
+		return err
+	}
+	p, created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, p)
 	return h.created(c, p, created, err)
 }
 
@@ -198,10 +207,10 @@ func (h handlers) refund(c echo.Context) error {
 	if err := web.Bind(c, &req); err != nil {
 		return err
 	}
-	var amount *decimal.Decimal
-	if req.Amount != "" {
-		a, _ := decimal.NewFromString(req.Amount) // validated
-		amount = &a
+	var amount *money.Money
+	if req.Amount.Value != "" {
+		a, _ := decimal.NewFromString(req.Amount.Value) // validated
+		amount = &money.Money{Amount: a, Currency: req.Amount.Currency}
 	}
 	p, err := h.svc.Refund(c.Request().Context(), mid.Principal(c).Actor(), id, amount)
 	if err != nil {
@@ -244,7 +253,7 @@ func (h handlers) batch(c echo.Context) error {
 			items[i].Err = apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
 			continue
 		}
-		items[i].Purchase = in.toDomain()
+		items[i].Purchase, items[i].Err = in.toDomain()
 	}
 	results, err := h.svc.Batch(c.Request().Context(), mid.Principal(c).Actor(), items, req.Atomic)
 	if err != nil && !errors.Is(err, purchase.ErrBatchFailed) {
@@ -254,5 +263,7 @@ func (h handlers) batch(c echo.Context) error {
 	for i, r := range results {
 		outcomes[i] = web.ItemOutcome{Status: r.Status, ID: r.ID, Err: r.Err}
 	}
-	return web.BatchAnswer(c, outcomes, err != nil)
+	return web.BatchAnswerWith(c, outcomes, err != nil, func(i int, r web.BatchResult) BatchResult {
+		return BatchResult{Index: r.Index, Status: r.Status, ID: r.ID, Error: r.Error, PointsEarned: toPointsEarned(results[i].Earned)}
+	})
 }

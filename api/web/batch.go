@@ -53,22 +53,31 @@ func BindBatch(c echo.Context, max int) (BatchRequest, error) {
 // BatchAnswer renders the outcomes: 200 with one result per item, or, when the batch was atomic
 // and failed, a 422 problem naming every failed item's fields as items[i].field.
 func BatchAnswer(c echo.Context, outcomes []ItemOutcome, atomicFailed bool) error {
+	return BatchAnswerWith(c, outcomes, atomicFailed, func(_ int, r BatchResult) BatchResult { return r })
+}
+
+// BatchAnswerWith is BatchAnswer for a collection whose results say more than BatchResult: result
+// makes each item's from the common part.
+func BatchAnswerWith[R any](c echo.Context, outcomes []ItemOutcome, atomicFailed bool, result func(i int, r BatchResult) R) error {
 	if atomicFailed {
 		return atomicFailure(outcomes)
 	}
-	out := BatchResponse{Results: make([]BatchResult, len(outcomes))}
+	results := make([]R, len(outcomes))
 	for i, o := range outcomes {
-		out.Results[i] = BatchResult{Index: i, Status: o.Status}
+		r := BatchResult{Index: i, Status: o.Status}
 		if o.Err != nil {
 			p := ProblemFor(o.Err, c.Request().URL.Path)
 			p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-			out.Results[i].Error = &p
+			r.Error = &p
 		} else {
 			id := o.ID.String()
-			out.Results[i].ID = &id
+			r.ID = &id
 		}
+		results[i] = result(i, r)
 	}
-	return c.JSON(200, out)
+	return c.JSON(200, struct {
+		Results []R `json:"results"`
+	}{results})
 }
 
 func atomicFailure(outcomes []ItemOutcome) error {

@@ -28,6 +28,7 @@ var validate = newValidator()
 
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterCustomTypeFunc(amountValue, Amount{})
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
@@ -193,6 +194,8 @@ func expected(t reflect.Type) string {
 		return "must be a UUID"
 	case reflect.TypeFor[decimal.Decimal]():
 		return "must be a decimal number in a string, such as \"19.90\""
+	case reflect.TypeFor[Amount]():
+		return "must be a decimal number in a string, such as \"19.90\", or an object {\"amount\": \"19.90\", \"currency\": \"EUR\"}"
 	}
 	switch t.Kind() {
 	case reflect.String:

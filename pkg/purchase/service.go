@@ -198,9 +198,9 @@ func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {
 	return ev
 }
 
-// Refund refunds amount of a purchase, or all that is left when amount is nil. A purchase refunded
-// in full has the status refunded.
-func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, amount *decimal.Decimal) (Purchase, error) {
+// Refund refunds amount of a purchase, or all that is left when amount is nil; an amount without
+// a currency is in the purchase's. A purchase refunded in full has the status refunded.
+func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, amount *money.Money) (Purchase, error) {
 	var refunded Purchase
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.store.Get(ctx, actor.OrgID, id)
@@ -210,11 +210,13 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		left := p.Amount.Amount.Sub(p.RefundedAmount)
 		r := left
 		if amount != nil {
-			r = *amount
+			r = amount.Amount
 		}
 		var bad apperr.Fields
 		refund := money.Money{Amount: r, Currency: p.Amount.Currency}
 		switch scale := money.Scale(refund.Currency); {
+		case amount != nil && amount.Currency != "" && !strings.EqualFold(amount.Currency, refund.Currency):
+			bad.Add("amount", "must be in the purchase's currency, %s", refund.Currency)
 		case !r.Equal(r.Round(scale)):
 			bad.Add("amount", "must have at most %d decimal places for %s", scale, refund.Currency)
 		case left.IsZero():
