@@ -94,17 +94,22 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Router			/purchases [post]
 func (h handlers) create(c echo.Context) error {
 	var in PurchaseInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.CustomerID == "" {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+		shape.Add("customer_id", "is required")
 	}
 	p, err := in.toDomain()
 	if err != nil {
 		return err
 	}
-	p, created, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), p)
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, p) }); err != nil {
+		return err
+	}
+	p, created, err := h.svc.Create(ctx, actor, p)
 	return h.created(c, p, created, err)
 }
 
@@ -131,7 +136,8 @@ func (h handlers) createForCustomer(c echo.Context) error {
 		return err
 	}
 	var in PurchaseInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if err := web.SameCustomer(in.CustomerID, id); err != nil {
@@ -141,7 +147,12 @@ func (h handlers) createForCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, p)
+	p.CustomerID = id
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, p) }); err != nil {
+		return err
+	}
+	p, created, err := h.svc.CreateForCustomer(ctx, actor, id, p)
 	return h.created(c, p, created, err)
 }
 

@@ -3,7 +3,6 @@ package purchaseapi
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/api/customerapi"
@@ -125,7 +124,7 @@ func (in PurchaseInput) toDomain() (purchase.Purchase, error) {
 	p := purchase.Purchase{ExternalID: in.ExternalID, Amount: money.Money{Amount: amount, Currency: currency}, Channel: in.Channel,
 		Items: make([]purchase.Item, len(in.Items))}
 	if in.CustomerID != "" {
-		p.CustomerID = uuid.MustParse(in.CustomerID) // validated
+		p.CustomerID = web.ParseID(in.CustomerID)
 	}
 	if in.OccurredAt != nil {
 		p.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)

@@ -131,6 +131,19 @@ func (s *Service) check(ctx context.Context, c *Customer, prev *Customer, now ti
 	return nil
 }
 
+// Check reports every rule that c, as a new customer, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, c Customer) error {
+	c.OrgID = actor.OrgID
+	return s.check(ctx, &c, nil, event.Now())
+}
+
+// CheckChange is Check for the stored customer cur becoming next.
+func (s *Service) CheckChange(ctx context.Context, cur, next Customer) error {
+	next.ID, next.OrgID = cur.ID, cur.OrgID
+	return s.check(ctx, &next, &cur, event.Now())
+}
+
 // ensureUnique answers a conflict naming the existing customer when another live customer of
 // the organization has c's email or external_id.
 func (s *Service) ensureUnique(ctx context.Context, c Customer) error {

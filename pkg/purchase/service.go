@@ -47,6 +47,21 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Re
 
 // check normalizes p and reports every field that breaks a rule; customerKnown tells whether p's
 // customer is a live customer of the organization.
+// Check reports every rule that p, as a new purchase, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, p Purchase) error {
+	live, err := s.customers.Live(ctx, actor.OrgID, []uuid.UUID{p.CustomerID})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Amount.Currency) == "" {
+		if p.Amount.Currency, err = s.store.OrgCurrency(ctx, actor.OrgID); err != nil {
+			return err
+		}
+	}
+	return check(&p, live[p.CustomerID], event.Now())
+}
+
 func check(p *Purchase, customerKnown bool, now time.Time) error {
 	var bad apperr.Fields
 	p.ExternalID, p.Channel = strings.TrimSpace(p.ExternalID), strings.TrimSpace(p.Channel)
