@@ -273,8 +273,12 @@ func (h handlers) merge(c echo.Context) error {
 //
 //	@Summary		Create or update up to 1,000 customers
 //	@ID				batchCustomers
-//	@Description	Each item is a CustomerInput, matched by external_id, else email: a match is updated as by a
-//	@Description	merge patch (absent fields stay, null clears), otherwise a customer is created. The answer has
+//	@Description	Each item is a CustomerInput. An item with an external_id matches the customer with that
+//	@Description	external_id; when none has it, the customer with its email (any case) if that one has no
+//	@Description	external_id of its own. If the email belongs to a customer with another external_id, the item
+//	@Description	fails with 409 naming it (existing_id): a match never changes a customer's external_id. An item
+//	@Description	without external_id matches by email. A match is updated as by a merge patch (absent fields
+//	@Description	stay, null clears), otherwise a customer is created. The answer has
 //	@Description	one result per item, in order: created, updated, unchanged, or error with its problem. With
 //	@Description	atomic true, one bad item fails the batch with 422 naming the bad items (errors[].field starts
 //	@Description	with items[i]) and nothing is written. More than 1,000 items answer 413.

@@ -487,7 +487,10 @@ func (b *batch) fail(i int, err error) error {
 }
 
 func (b *batch) item(ctx context.Context, i int, item BatchItem) error {
-	existing := b.index.match(item)
+	existing, err := b.index.match(item)
+	if err != nil {
+		return b.fail(i, err)
+	}
 	next, err := item.Build(existing)
 	if err != nil {
 		return b.fail(i, err)
@@ -586,15 +589,23 @@ func (ix *batchIndex) forget(c Customer) {
 	delete(ix.byEmail, strings.ToLower(c.Email))
 }
 
-// match finds an item's customer by external_id, else by email.
-func (ix *batchIndex) match(item BatchItem) *Customer {
+// match finds an item's customer. An item with an external_id matches the customer with that
+// external_id; when none has it, it falls back to the customer with its email, but only if that
+// customer has no external_id of its own: one with another external_id is someone else's record
+// of a different person (or a typo), and the item fails naming it rather than overwriting it. An
+// item without an external_id matches by email. A match never changes a customer's external_id.
+func (ix *batchIndex) match(item BatchItem) (*Customer, error) {
 	if c, ok := ix.byExternalID[item.ExternalID]; ok && item.ExternalID != "" {
-		return &c
+		return &c, nil
 	}
-	if c, ok := ix.byEmail[strings.ToLower(item.Email)]; ok && item.Email != "" {
-		return &c
+	c, ok := ix.byEmail[strings.ToLower(item.Email)]
+	switch {
+	case !ok || item.Email == "":
+		return nil, nil
+	case item.ExternalID != "" && c.ExternalID != "":
+		return nil, ErrEmailOfAnother.With("existing_id", c.ID.String())
 	}
-	return nil
+	return &c, nil
 }
 
 // snapshot is the customer's writable state as plain values, for change records.
