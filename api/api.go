@@ -50,6 +50,7 @@ package api
 import (
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,8 +108,10 @@ type Config struct {
 	// client cannot choose the address its limits are kept under.
 	TrustedProxies []*net.IPNet
 	CORSOrigins    []string
-	BodyLimit      string // e.g. "1M"
-	BatchBodyLimit string // e.g. "16M"
+	BodyLimit      int64 // bytes
+	BatchBodyLimit int64 // bytes
+	// BodyBudget bounds the bytes of request bodies in flight (see mid.BodyBudget).
+	BodyBudget     int64
 	RequestTimeout time.Duration
 }
 
@@ -141,8 +144,15 @@ func New(cfg Config) *echo.Echo {
 		}))
 	}
 	isBatch := func(c echo.Context) bool { return strings.HasSuffix(c.Request().URL.Path, "/batch") }
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BodyLimit, Skipper: isBatch}))
-	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: cfg.BatchBodyLimit, Skipper: func(c echo.Context) bool { return !isBatch(c) }}))
+	bodyLimit := func(c echo.Context) int64 {
+		if isBatch(c) {
+			return cfg.BatchBodyLimit
+		}
+		return cfg.BodyLimit
+	}
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(cfg.BodyLimit, 10) + "B", Skipper: isBatch}))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.FormatInt(cfg.BatchBodyLimit, 10) + "B", Skipper: func(c echo.Context) bool { return !isBatch(c) }}))
+	e.Use(mid.BodyBudget(cfg.BodyBudget, bodyLimit))
 	e.Use(mid.Deadline(cfg.RequestTimeout))
 	e.Use(mid.NotModified())
 

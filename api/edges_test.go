@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -189,5 +190,44 @@ func TestForgedCursor(t *testing.T) {
 	res := env.Do(t, apitest.Req{Method: "GET", Path: "/v1/customers?sort=last_name&cursor=" + forged, Token: s.Access})
 	if res.Code != http.StatusBadRequest || !strings.Contains(string(res.Body), `"field":"cursor"`) {
 		t.Fatalf("got %d: %s", res.Code, res.Body)
+	}
+}
+
+// TestEveryBadFieldAtOnce: the request type's checks and the domain's rules answer together, so a
+// client fixes a request in one round, not one pass of checks at a time.
+func TestEveryBadFieldAtOnce(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Acme")
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	long := strings.Repeat("x", 20001)
+	for _, tc := range []struct {
+		method, path string
+		body         map[string]any
+		fields       []string
+	}{
+		{"POST", "/v1/customers", map[string]any{"first_name": strings.Repeat("x", 101), "email": "not-an-email", "birthday": "1906-13-09",
+			"phone": "12", "lifecycle_stage": "king", "address": map[string]any{"country": "XX"}},
+			[]string{"first_name", "email", "birthday", "phone", "lifecycle_stage", "address.country"}},
+		{"PATCH", "/v1/customers/" + c, map[string]any{"last_name": strings.Repeat("y", 101), "phone": "12", "status": "asleep"},
+			[]string{"last_name", "phone", "status"}},
+		{"POST", "/v1/customers/" + c + "/contact-history", map[string]any{"channel": "pigeon", "direction": "sideways", "notes": long},
+			[]string{"notes", "channel", "direction"}},
+		{"POST", "/v1/feedback", map[string]any{"kind": "nps", "score": 11, "comment": long},
+			[]string{"comment", "customer_id", "score"}},
+		{"POST", "/v1/customers/" + c + "/purchases", map[string]any{"amount": "abc", "channel": "teleport", "occurred_at": "2999-01-01T00:00:00Z"},
+			[]string{"amount", "channel", "occurred_at"}},
+	} {
+		res := env.Do(t, apitest.Req{Method: tc.method, Path: tc.path, Token: s.Access, Body: tc.body})
+		var got []string
+		if res.Code == http.StatusUnprocessableEntity {
+			for _, e := range res.Map(t)["errors"].([]any) {
+				got = append(got, e.(map[string]any)["field"].(string))
+			}
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tc.fields))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s %s: %d, fields %v, want %v: %s", tc.method, tc.path, res.Code, got, want, res.Body)
+		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 //	@ID				signup
 //	@Description	Creates an organization and its first user (role owner) and signs the owner in.
 //	@Description	A server may turn sign-up off (RAPPORT_SIGNUP=closed): then it answers 403.
+//	@Description	Sign-in is by email alone, so an email has one account across all organizations: 409 means
+//	@Description	the address is taken somewhere, which does tell a caller that it has an account.
 //	@Tags			auth
 //	@Accept			json
 //	@Produce		json
@@ -167,7 +169,8 @@ func (h handlers) listUsers(c echo.Context) error {
 //
 //	@Summary		Add a user to the organization
 //	@ID				createUser
-//	@Description	Admins add users; only an owner can add another owner.
+//	@Description	Admins add users; only an owner can add another owner. An email has one account across all
+//	@Description	organizations (sign-in is by email alone): 409 when it is taken anywhere.
 //	@Tags			users
 //	@Accept			json
 //	@Produce		json
@@ -281,7 +284,8 @@ func (h handlers) listAPIKeys(c echo.Context) error {
 //	@Summary		Create an API key
 //	@ID				createApiKey
 //	@Description	The answer carries the secret, which is shown this once; only its hash is kept.
-//	@Description	A key may hold only scopes its creator's role holds.
+//	@Description	A key may hold only scopes its creator's role holds, and keeps them only while it does:
+//	@Description	demoting the creator narrows the key at once, and deactivating them ends it.
 //	@Tags			api-keys
 //	@Accept			json
 //	@Produce		json

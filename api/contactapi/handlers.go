@@ -7,7 +7,6 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
-	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/contact"
 )
 
@@ -107,13 +106,18 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Router			/contact-history [post]
 func (h handlers) create(c echo.Context) error {
 	var in ContactInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.CustomerID == "" {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+		shape.Add("customer_id", "is required")
 	}
-	created, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(contact.Contact{}))
+	ctx, actor, ct := c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(contact.Contact{})
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, ct) }); err != nil {
+		return err
+	}
+	created, err := h.svc.Create(ctx, actor, ct)
 	return h.created(c, created, err)
 }
 
@@ -139,13 +143,18 @@ func (h handlers) createForCustomer(c echo.Context) error {
 		return err
 	}
 	var in ContactInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if err := web.SameCustomer(in.CustomerID, id); err != nil {
 		return err
 	}
-	created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain(contact.Contact{}))
+	ctx, actor, ct := c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(contact.Contact{CustomerID: id})
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, ct) }); err != nil {
+		return err
+	}
+	created, err := h.svc.CreateForCustomer(ctx, actor, id, ct)
 	return h.created(c, created, err)
 }
 

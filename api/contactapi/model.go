@@ -3,8 +3,7 @@ package contactapi
 import (
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/contact"
 )
 
@@ -87,7 +86,7 @@ func toInput(c contact.Contact) ContactInput {
 func (in ContactInput) toDomain(base contact.Contact) contact.Contact {
 	c := base
 	if in.CustomerID != "" {
-		c.CustomerID = uuid.MustParse(in.CustomerID) // validated
+		c.CustomerID = web.ParseID(in.CustomerID)
 	}
 	c.Channel, c.Direction, c.Subject, c.Notes = in.Channel, in.Direction, in.Subject, in.Notes
 	c.DurationSeconds, c.FollowUpAt, c.Tags, c.ExternalRef = in.DurationSeconds, in.FollowUpAt, in.Tags, in.ExternalRef
@@ -102,10 +101,6 @@ func (in ContactInput) toDomain(base contact.Contact) contact.Contact {
 		t := c.FollowUpAt.UTC().Truncate(time.Microsecond)
 		c.FollowUpAt = &t
 	}
-	c.AgentID = nil
-	if in.AgentID != "" {
-		id := uuid.MustParse(in.AgentID) // validated
-		c.AgentID = &id
-	}
+	c.AgentID = web.OptionalID(in.AgentID)
 	return c
 }

@@ -517,3 +517,38 @@ func TestTenantIsolation(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchMatchNeverOverwritesAnother: an item with a new external_id whose email (in any case)
+// belongs to a customer with another external_id fails naming that customer, instead of taking it
+// over; it falls back to the email only for a customer without an external_id of its own.
+func TestBatchMatchNeverOverwritesAnother(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	a := create(t, env, s.Access, map[string]any{"external_id": "a-1", "email": "ann@example.com", "first_name": "Ann"})
+	c := create(t, env, s.Access, map[string]any{"email": "cy@example.com", "first_name": "Cy"})
+	batch := map[string]any{"items": []any{
+		map[string]any{"external_id": "b-2", "email": "ANN@example.com", "first_name": "Bob"},
+		map[string]any{"external_id": "c-9", "email": "cy@example.com", "last_name": "Young"},
+		map[string]any{"email": "ann@example.com", "last_name": "Lee"},
+	}}
+	for round := range 2 { // running it again must not flip-flop
+		results := env.Expect(t, s.Access, "POST", "/v1/customers/batch", batch, 200)["results"].([]any)
+		first := results[0].(map[string]any)
+		if first["status"] != "error" || first["error"].(map[string]any)["status"] != float64(409) || first["error"].(map[string]any)["existing_id"] != a["id"] {
+			t.Fatalf("round %d: the item naming another's email: %v", round, first)
+		}
+		if r := results[1].(map[string]any); r["id"] != c["id"] || (round == 0 && r["status"] != "updated") || (round == 1 && r["status"] != "unchanged") {
+			t.Fatalf("round %d: the email of a customer without an external_id: %v", round, r)
+		}
+		if r := results[2].(map[string]any); r["id"] != a["id"] {
+			t.Fatalf("round %d: an item without an external_id matches by email: %v", round, r)
+		}
+	}
+	got := env.Expect(t, s.Access, "GET", "/v1/customers/"+a["id"].(string), nil, 200)
+	if got["external_id"] != "a-1" || got["first_name"] != "Ann" || got["last_name"] != "Lee" {
+		t.Fatalf("Ann after the batches: %v", got)
+	}
+	if got := env.Expect(t, s.Access, "GET", "/v1/customers/"+c["id"].(string), nil, 200); got["external_id"] != "c-9" {
+		t.Fatalf("Cy takes the external_id it had none of: %v", got)
+	}
+}

@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
+	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/customer"
 )
 
@@ -85,10 +85,15 @@ func (h handlers) list(c echo.Context) error {
 //	@Router			/customers [post]
 func (h handlers) create(c echo.Context) error {
 	var in CustomerInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
-	cust, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(customer.New()))
+	ctx, actor, cust := c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(customer.New())
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, cust) }); err != nil {
+		return err
+	}
+	cust, err = h.svc.Create(ctx, actor, cust)
 	if err != nil {
 		return err
 	}
@@ -151,8 +156,13 @@ func (h handlers) patch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cust, err := h.svc.Update(c.Request().Context(), mid.Principal(c).Actor(), id, ifMatch, func(cur customer.Customer) (customer.Customer, error) {
-		return applyPatch(cur, patch)
+	ctx := c.Request().Context()
+	cust, err := h.svc.Update(ctx, mid.Principal(c).Actor(), id, ifMatch, func(cur customer.Customer) (customer.Customer, error) {
+		next, shape, err := applyPatch(cur, patch)
+		if err == nil {
+			err = web.Checked(shape, func() error { return h.svc.CheckChange(ctx, cur, next) })
+		}
+		return next, err
 	})
 	if err != nil {
 		return err
@@ -160,13 +170,15 @@ func (h handlers) patch(c echo.Context) error {
 	return respond(c, http.StatusOK, cust)
 }
 
-// applyPatch merges patch into the stored customer's writable fields.
-func applyPatch(cur customer.Customer, patch []byte) (customer.Customer, error) {
+// applyPatch merges patch into the stored customer's writable fields, and answers the fields the
+// merged input's shape refuses.
+func applyPatch(cur customer.Customer, patch []byte) (customer.Customer, apperr.Fields, error) {
 	var in CustomerInput
-	if err := web.MergePatch(toInput(cur), patch, &in); err != nil {
-		return customer.Customer{}, err
+	shape, err := web.MergePatchShape(toInput(cur), patch, &in)
+	if err != nil {
+		return customer.Customer{}, nil, err
 	}
-	return in.toDomain(cur), nil
+	return in.toDomain(cur), shape, nil
 }
 
 // delete godoc
@@ -250,7 +262,7 @@ func (h handlers) merge(c echo.Context) error {
 	if err := web.Bind(c, &req); err != nil {
 		return err
 	}
-	cust, err := h.svc.Merge(c.Request().Context(), mid.Principal(c).Actor(), id, uuid.MustParse(req.DuplicateID))
+	cust, err := h.svc.Merge(c.Request().Context(), mid.Principal(c).Actor(), id, web.ParseID(req.DuplicateID))
 	if err != nil {
 		return err
 	}
@@ -261,8 +273,12 @@ func (h handlers) merge(c echo.Context) error {
 //
 //	@Summary		Create or update up to 1,000 customers
 //	@ID				batchCustomers
-//	@Description	Each item is a CustomerInput, matched by external_id, else email: a match is updated as by a
-//	@Description	merge patch (absent fields stay, null clears), otherwise a customer is created. The answer has
+//	@Description	Each item is a CustomerInput. An item with an external_id matches the customer with that
+//	@Description	external_id; when none has it, the customer with its email (any case) if that one has no
+//	@Description	external_id of its own. If the email belongs to a customer with another external_id, the item
+//	@Description	fails with 409 naming it (existing_id): a match never changes a customer's external_id. An item
+//	@Description	without external_id matches by email. A match is updated as by a merge patch (absent fields
+//	@Description	stay, null clears), otherwise a customer is created. The answer has
 //	@Description	one result per item, in order: created, updated, unchanged, or error with its problem. With
 //	@Description	atomic true, one bad item fails the batch with 422 naming the bad items (errors[].field starts
 //	@Description	with items[i]) and nothing is written. More than 1,000 items answer 413.
@@ -308,7 +324,11 @@ func keyString(v any) string {
 func buildItem(raw json.RawMessage) func(*customer.Customer) (customer.Customer, error) {
 	return func(existing *customer.Customer) (customer.Customer, error) {
 		if existing != nil {
-			return applyPatch(*existing, raw)
+			next, shape, err := applyPatch(*existing, raw)
+			if err == nil {
+				err = shape.Err()
+			}
+			return next, err
 		}
 		var in CustomerInput
 		if err := web.Decode(raw, &in); err != nil {

@@ -218,15 +218,6 @@ func idString(id *uuid.UUID) string {
 	return id.String()
 }
 
-// optionalID parses a validated id; empty is none.
-func optionalID(s string) *uuid.UUID {
-	if s == "" {
-		return nil
-	}
-	id := uuid.MustParse(s)
-	return &id
-}
-
 // toDomain applies a validated input over base (a new customer, or the stored one). Empty
 // lifecycle_stage and status mean the defaults.
 func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
@@ -242,7 +233,7 @@ func (in CustomerInput) toDomain(base customer.Customer) customer.Customer {
 		c.Status = customer.StatusActive
 	}
 	c.Address, c.Birthday, c.AcquisitionCost = nil, nil, nil
-	c.OwnerID, c.ReferredByID = optionalID(in.OwnerID), optionalID(in.ReferredByID)
+	c.OwnerID, c.ReferredByID = web.OptionalID(in.OwnerID), web.OptionalID(in.ReferredByID)
 	if a := in.Address; a != nil {
 		c.Address = &customer.Address{Line1: a.Line1, Line2: a.Line2, City: a.City, Region: a.Region, PostalCode: a.PostalCode, Country: a.Country}
 	}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
-	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
@@ -110,13 +109,18 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Router			/feedback [post]
 func (h handlers) create(c echo.Context) error {
 	var in FeedbackInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.CustomerID == "" {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+		shape.Add("customer_id", "is required")
 	}
-	f, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(feedback.Feedback{}))
+	ctx, actor, f := c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(feedback.Feedback{})
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, f) }); err != nil {
+		return err
+	}
+	f, err = h.svc.Create(ctx, actor, f)
 	return h.created(c, f, err)
 }
 
@@ -142,13 +146,18 @@ func (h handlers) createForCustomer(c echo.Context) error {
 		return err
 	}
 	var in FeedbackInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if err := web.SameCustomer(in.CustomerID, id); err != nil {
 		return err
 	}
-	f, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain(feedback.Feedback{}))
+	ctx, actor, f := c.Request().Context(), mid.Principal(c).Actor(), in.toDomain(feedback.Feedback{CustomerID: id})
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, f) }); err != nil {
+		return err
+	}
+	f, err = h.svc.CreateForCustomer(ctx, actor, id, f)
 	return h.created(c, f, err)
 }
 

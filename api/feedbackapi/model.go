@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
@@ -114,23 +115,15 @@ func toInput(f feedback.Feedback) FeedbackInput {
 	return in
 }
 
-func optionalID(s string) *uuid.UUID {
-	if s == "" {
-		return nil
-	}
-	id := uuid.MustParse(s) // validated
-	return &id
-}
-
 // toDomain applies a validated input over base.
 func (in FeedbackInput) toDomain(base feedback.Feedback) feedback.Feedback {
 	f := base
 	if in.CustomerID != "" {
-		f.CustomerID = uuid.MustParse(in.CustomerID) // validated
+		f.CustomerID = web.ParseID(in.CustomerID)
 	}
 	f.Kind, f.Score, f.Comment, f.Channel, f.Survey = in.Kind, in.Score, in.Comment, in.Channel, in.Survey
 	f.Subject, f.Description, f.Priority, f.Resolution, f.Status, f.Response = in.Subject, in.Description, in.Priority, in.Resolution, in.Status, in.Response
-	f.ContactID, f.AssigneeID = optionalID(in.ContactID), optionalID(in.AssigneeID)
+	f.ContactID, f.AssigneeID = web.OptionalID(in.ContactID), web.OptionalID(in.AssigneeID)
 	return f
 }
 

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 	"github.com/shopspring/decimal"
 
@@ -165,7 +164,7 @@ func (h handlers) record(c echo.Context) error {
 	}
 	e := loyalty.Entry{Type: in.Type, Points: in.Points, Reason: in.Reason, ExternalID: in.ExternalID}
 	if in.ReversesID != "" {
-		r := uuid.MustParse(in.ReversesID) // validated
+		r := web.ParseID(in.ReversesID)
 		e.ReversesID = &r
 	}
 	t, created, err := h.svc.Record(c.Request().Context(), p.Actor(), id, e)
@@ -199,7 +198,7 @@ func (h handlers) simulate(c echo.Context) error {
 		return err
 	}
 	amount, _ := decimal.NewFromString(req.Amount) // validated
-	sim, err := h.svc.Simulate(c.Request().Context(), mid.Principal(c).OrgID, uuid.MustParse(req.CustomerID), amount)
+	sim, err := h.svc.Simulate(c.Request().Context(), mid.Principal(c).OrgID, web.ParseID(req.CustomerID), amount)
 	if err != nil {
 		return err
 	}
@@ -372,7 +371,7 @@ func (h handlers) redeem(c echo.Context) error {
 	if err := web.Bind(c, &req); err != nil {
 		return err
 	}
-	r, err := h.svc.Redeem(c.Request().Context(), mid.Principal(c).Actor(), id, uuid.MustParse(req.RewardID))
+	r, err := h.svc.Redeem(c.Request().Context(), mid.Principal(c).Actor(), id, web.ParseID(req.RewardID))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/money"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
 
@@ -93,13 +94,22 @@ func (h handlers) listForCustomer(c echo.Context) error { return h.listWith(c, t
 //	@Router			/purchases [post]
 func (h handlers) create(c echo.Context) error {
 	var in PurchaseInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if in.CustomerID == "" {
-		return apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
+		shape.Add("customer_id", "is required")
 	}
-	p, created, err := h.svc.Create(c.Request().Context(), mid.Principal(c).Actor(), in.toDomain())
+	p, err := in.toDomain()
+	if err != nil {
+		return err
+	}
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, p) }); err != nil {
+		return err
+	}
+	p, created, err := h.svc.Create(ctx, actor, p)
 	return h.created(c, p, created, err)
 }
 
@@ -126,13 +136,23 @@ func (h handlers) createForCustomer(c echo.Context) error {
 		return err
 	}
 	var in PurchaseInput
-	if err := web.Bind(c, &in); err != nil {
+	shape, err := web.BindShape(c, &in)
+	if err != nil {
 		return err
 	}
 	if err := web.SameCustomer(in.CustomerID, id); err != nil {
 		return err
 	}
-	p, created, err := h.svc.CreateForCustomer(c.Request().Context(), mid.Principal(c).Actor(), id, in.toDomain())
+	p, err := in.toDomain()
+	if err != nil {
+		return err
+	}
+	p.CustomerID = id
+	ctx, actor := c.Request().Context(), mid.Principal(c).Actor()
+	if err := web.Checked(shape, func() error { return h.svc.Check(ctx, actor, p) }); err != nil {
+		return err
+	}
+	p, created, err := h.svc.CreateForCustomer(ctx, actor, id, p)
 	return h.created(c, p, created, err)
 }
 
@@ -198,10 +218,10 @@ func (h handlers) refund(c echo.Context) error {
 	if err := web.Bind(c, &req); err != nil {
 		return err
 	}
-	var amount *decimal.Decimal
-	if req.Amount != "" {
-		a, _ := decimal.NewFromString(req.Amount) // validated
-		amount = &a
+	var amount *money.Money
+	if req.Amount.Value != "" {
+		a, _ := decimal.NewFromString(req.Amount.Value) // validated
+		amount = &money.Money{Amount: a, Currency: req.Amount.Currency}
 	}
 	p, err := h.svc.Refund(c.Request().Context(), mid.Principal(c).Actor(), id, amount)
 	if err != nil {
@@ -244,7 +264,7 @@ func (h handlers) batch(c echo.Context) error {
 			items[i].Err = apperr.Invalid(apperr.FieldError{Field: "customer_id", Message: "is required"})
 			continue
 		}
-		items[i].Purchase = in.toDomain()
+		items[i].Purchase, items[i].Err = in.toDomain()
 	}
 	results, err := h.svc.Batch(c.Request().Context(), mid.Principal(c).Actor(), items, req.Atomic)
 	if err != nil && !errors.Is(err, purchase.ErrBatchFailed) {
@@ -254,5 +274,7 @@ func (h handlers) batch(c echo.Context) error {
 	for i, r := range results {
 		outcomes[i] = web.ItemOutcome{Status: r.Status, ID: r.ID, Err: r.Err}
 	}
-	return web.BatchAnswer(c, outcomes, err != nil)
+	return web.BatchAnswerWith(c, outcomes, err != nil, func(i int, r web.BatchResult) BatchResult {
+		return BatchResult{Index: r.Index, Status: r.Status, ID: r.ID, Error: r.Error, PointsEarned: toPointsEarned(results[i].Earned)}
+	})
 }

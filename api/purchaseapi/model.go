@@ -3,7 +3,6 @@ package purchaseapi
 import (
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/rapportcrm/rapport/api/customerapi"
@@ -27,9 +26,10 @@ type PurchaseInput struct {
 	// The shop's order id, unique in the organization: sending the same order again records
 	// nothing and answers the existing purchase (200 instead of 201).
 	ExternalID string `json:"external_id,omitempty" validate:"max=255" example:"order-10042"`
-	// An exact decimal; the currency defaults to the organization's.
-	Amount   string `json:"amount" validate:"required,numeric,max=24" example:"19.90"`
-	Currency string `json:"currency,omitempty" validate:"omitempty,len=3" example:"EUR"`
+	// An exact decimal, such as "19.90"; the currency defaults to the organization's. The Money
+	// object that answers carry, {"amount": "19.90", "currency": "EUR"}, is accepted too.
+	Amount   web.Amount `json:"amount" swaggertype:"string" validate:"required,numeric,max=24" example:"19.90"`
+	Currency string     `json:"currency,omitempty" validate:"omitempty,len=3" example:"EUR"`
 	// When it was bought; defaults to now, and may not lie in the future.
 	OccurredAt *time.Time `json:"occurred_at,omitempty"`
 	// Absent: other.
@@ -51,7 +51,29 @@ type Purchase struct {
 	Version        int64             `json:"version"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
+	// What the purchase earned; only in the answer of the request that recorded it.
+	PointsEarned *PointsEarned `json:"points_earned,omitempty"`
 } // @name Purchase
+
+// PointsEarned is the loyalty points a new purchase earned, or with none, why.
+type PointsEarned struct {
+	Points int64 `json:"points"`
+	// Why no points: the loyalty program is inactive, the purchase is in another currency than
+	// the organization's, the amount earns less than a point, or the balance is at its limit;
+	// null when the purchase earned points.
+	Reason *string `json:"reason" enums:"program_inactive,other_currency,amount_too_small,balance_limit" extensions:"x-nullable"`
+} // @name PointsEarned
+
+func toPointsEarned(e *purchase.Earned) *PointsEarned {
+	if e == nil {
+		return nil
+	}
+	out := &PointsEarned{Points: e.Points}
+	if e.Reason != "" {
+		out.Reason = &e.Reason
+	}
+	return out
+}
 
 // BatchResult is the outcome of one item of a purchase batch, in the order sent: what
 // web.BatchAnswer writes, with the statuses a purchase batch has (an external_id recorded before
@@ -63,6 +85,8 @@ type BatchResult struct {
 	ID *string `json:"id,omitempty" format:"uuid"`
 	// Why the item failed; absent unless it did.
 	Error *web.Problem `json:"error,omitempty"`
+	// What a created purchase earned; absent otherwise.
+	PointsEarned *PointsEarned `json:"points_earned,omitempty"`
 } // @name PurchaseBatchResult
 
 // BatchResponse answers POST /v1/purchases/batch: one result per item.
@@ -72,8 +96,8 @@ type BatchResponse struct {
 
 // RefundRequest refunds part of a purchase, or what is left of it.
 type RefundRequest struct {
-	// Omitted: refund all that is left.
-	Amount string `json:"amount,omitempty" validate:"omitempty,numeric,max=24" example:"5.00"`
+	// Omitted: refund all that is left. A decimal string, or a Money object in the purchase's currency.
+	Amount web.Amount `json:"amount,omitempty" swaggertype:"string" validate:"omitempty,numeric,max=24" example:"5.00"`
 } // @name RefundRequest
 
 func toPurchase(p purchase.Purchase) Purchase {
@@ -84,18 +108,23 @@ func toPurchase(p purchase.Purchase) Purchase {
 	if p.ExternalID != "" {
 		out.ExternalID = &p.ExternalID
 	}
+	out.PointsEarned = toPointsEarned(p.Earned)
 	for i, it := range p.Items {
 		out.Items[i] = Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: it.UnitPrice.String()}
 	}
 	return out
 }
 
-func (in PurchaseInput) toDomain() purchase.Purchase {
-	amount, _ := decimal.NewFromString(in.Amount) // validated
-	p := purchase.Purchase{ExternalID: in.ExternalID, Amount: money.Money{Amount: amount, Currency: in.Currency}, Channel: in.Channel,
+func (in PurchaseInput) toDomain() (purchase.Purchase, error) {
+	currency, err := in.Amount.CurrencyWith(in.Currency, "currency")
+	if err != nil {
+		return purchase.Purchase{}, err
+	}
+	amount, _ := decimal.NewFromString(in.Amount.Value) // validated
+	p := purchase.Purchase{ExternalID: in.ExternalID, Amount: money.Money{Amount: amount, Currency: currency}, Channel: in.Channel,
 		Items: make([]purchase.Item, len(in.Items))}
 	if in.CustomerID != "" {
-		p.CustomerID = uuid.MustParse(in.CustomerID) // validated
+		p.CustomerID = web.ParseID(in.CustomerID)
 	}
 	if in.OccurredAt != nil {
 		p.OccurredAt = in.OccurredAt.UTC().Truncate(time.Microsecond)
@@ -104,5 +133,5 @@ func (in PurchaseInput) toDomain() purchase.Purchase {
 		price, _ := decimal.NewFromString(it.UnitPrice) // validated
 		p.Items[i] = purchase.Item{SKU: it.SKU, Name: it.Name, Quantity: it.Quantity, UnitPrice: price}
 	}
-	return p
+	return p, nil
 }

@@ -249,3 +249,55 @@ func TestConcurrentBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestWhatAPurchaseEarned: the answer of a recorded purchase, single or in a batch, says the
+// points it earned or why none; amounts come flat or as the Money object answers carry.
+func TestWhatAPurchaseEarned(t *testing.T) {
+	env := apitest.New(t)
+	s := env.Signup(t, "Shop")
+	c := env.Expect(t, s.Access, "POST", "/v1/customers", map[string]any{"first_name": "Ada"}, 201)["id"].(string)
+	path := "/v1/customers/" + c + "/purchases"
+	earned := func(p map[string]any) string {
+		e := p["points_earned"].(map[string]any)
+		return fmt.Sprint(e["points"], " ", e["reason"])
+	}
+	if got := earned(env.Expect(t, s.Access, "POST", path, map[string]any{"amount": "10.00"}, 201)); got != "0 program_inactive" {
+		t.Errorf("inactive program: %s", got)
+	}
+	env.Expect(t, s.Access, "PUT", "/v1/loyalty/program", map[string]any{"active": true, "points_per_unit": "1", "rounding": "floor"}, 200)
+	money := map[string]any{"amount": "19.90", "currency": "EUR"} // as an answer carries it
+	first := env.Expect(t, s.Access, "POST", path, map[string]any{"amount": money, "external_id": "o-1"}, 201)
+	if got := earned(first); got != "19 <nil>" || first["amount"].(map[string]any)["amount"] != "19.90" {
+		t.Errorf("a Money object: %s %v", got, first["amount"])
+	}
+	if again := env.Expect(t, s.Access, "POST", path, map[string]any{"amount": "19.90", "external_id": "o-1"}, 200); again["points_earned"] != nil {
+		t.Errorf("an order recorded before earns nothing again, and says nothing: %v", again["points_earned"])
+	}
+	if got := earned(env.Expect(t, s.Access, "POST", path, map[string]any{"amount": "5", "currency": "USD"}, 201)); got != "0 other_currency" {
+		t.Errorf("another currency: %s", got)
+	}
+	if got := earned(env.Expect(t, s.Access, "POST", path, map[string]any{"amount": "0.50"}, 201)); got != "0 amount_too_small" {
+		t.Errorf("less than a point: %s", got)
+	}
+	env.Expect(t, s.Access, "POST", path, map[string]any{"amount": map[string]any{"amount": "1", "currency": "EUR"}, "currency": "USD"}, 400)
+	env.Expect(t, s.Access, "POST", path, map[string]any{"amount": map[string]any{"amount": "1", "cur": "EUR"}}, 400)
+	env.Expect(t, s.Access, "POST", "/v1/purchases/"+first["id"].(string)+"/refund", map[string]any{"amount": map[string]any{"amount": "1.00", "currency": "USD"}}, 422)
+	env.Expect(t, s.Access, "POST", "/v1/purchases/"+first["id"].(string)+"/refund", map[string]any{"amount": map[string]any{"amount": "1.00", "currency": "eur"}}, 200)
+
+	res := env.Expect(t, s.Access, "POST", "/v1/purchases/batch", map[string]any{"items": []any{
+		map[string]any{"customer_id": c, "amount": "7.00"}, map[string]any{"customer_id": c, "amount": "7", "currency": "GBP"},
+		map[string]any{"customer_id": c, "amount": "19.90", "external_id": "o-1"},
+	}}, 200)["results"].([]any)
+	var got []string
+	for _, r := range res {
+		r := r.(map[string]any)
+		if e, ok := r["points_earned"].(map[string]any); ok {
+			got = append(got, fmt.Sprint(r["status"], " ", e["points"], " ", e["reason"]))
+		} else {
+			got = append(got, fmt.Sprint(r["status"]))
+		}
+	}
+	if fmt.Sprint(got) != "[created 7 <nil> created 0 other_currency unchanged]" {
+		t.Errorf("batch results: %v", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"reflect"
+	"slices"
 	"strings"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -28,6 +29,7 @@ var validate = newValidator()
 
 func newValidator() *validator.Validate {
 	v := validator.New(validator.WithRequiredStructEnabled())
+	v.RegisterCustomTypeFunc(amountValue, Amount{})
 	v.RegisterTagNameFunc(func(f reflect.StructField) string {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
@@ -62,11 +64,22 @@ func ReadBody(c echo.Context) ([]byte, error) {
 
 // Bind reads the JSON body into dst strictly and validates it.
 func Bind(c echo.Context, dst any) error {
-	body, err := ReadBody(c)
+	shape, err := BindShape(c, dst)
 	if err != nil {
 		return err
 	}
-	return Decode(body, dst)
+	return shape.Err()
+}
+
+// BindShape is Bind for a handler that reports the fields the request type's tags refuse together
+// with the domain's (see Checked): a body that cannot be read is the error; the fields that break
+// the tags are returned apart.
+func BindShape(c echo.Context, dst any) (apperr.Fields, error) {
+	body, err := ReadBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeShape(body, dst)
 }
 
 // MaxDepth bounds how deeply a request body's JSON may nest: a body is checked against it before
@@ -83,13 +96,22 @@ const MaxEntries = 1000
 // character (which no text column can hold) and nesting deeper than MaxDepth are refused, as is
 // data after the value. Then dst's validate tags are checked.
 func Decode(body []byte, dst any) error {
-	if err := Check(body); err != nil {
+	shape, err := DecodeShape(body, dst)
+	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true), json.WithUnmarshalers(storableTimes)); err != nil {
-		return decodeError(err)
+	return shape.Err()
+}
+
+// DecodeShape is Decode returning the fields that break dst's validate tags apart from the error.
+func DecodeShape(body []byte, dst any) (apperr.Fields, error) {
+	if err := Check(body); err != nil {
+		return nil, err
 	}
-	return Validate(dst)
+	if err := json.Unmarshal(body, dst, json.RejectUnknownMembers(true), json.WithUnmarshalers(storableTimes)); err != nil {
+		return nil, decodeError(err)
+	}
+	return Shape(dst)
 }
 
 // storableTimes reads times as RFC 3339 within the years Storable allows.
@@ -214,6 +236,8 @@ func expected(t reflect.Type) string {
 		return "must be a UUID"
 	case reflect.TypeFor[decimal.Decimal]():
 		return "must be a decimal number in a string, such as \"19.90\""
+	case reflect.TypeFor[Amount]():
+		return "must be a decimal number in a string, such as \"19.90\", or an object {\"amount\": \"19.90\", \"currency\": \"EUR\"}"
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -236,10 +260,19 @@ func expected(t reflect.Type) string {
 
 // Validate checks dst's validate tags and reports every offending field at once.
 func Validate(dst any) error {
+	bad, err := Shape(dst)
+	if err != nil {
+		return err
+	}
+	return bad.Err()
+}
+
+// Shape returns every field that breaks dst's validate tags.
+func Shape(dst any) (apperr.Fields, error) {
 	err := validate.Struct(dst)
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
-		return err
+		return nil, err
 	}
 	var bad apperr.Fields
 	for _, fe := range verrs {
@@ -247,7 +280,30 @@ func Validate(dst any) error {
 		_, field, _ := strings.Cut(fe.Namespace(), ".")
 		bad.Add(field, "%s", message(fe))
 	}
-	return bad.Err()
+	return bad, nil
+}
+
+// Checked answers every bad field of a request at once. shape holds the fields the request
+// type's tags refused; when there are any, rules runs the domain's checks of the converted input
+// (which write nothing) and their fields join shape's in one 422. With no shape errors it answers
+// nil without running rules: the write that follows checks them itself.
+func Checked(shape apperr.Fields, rules func() error) error {
+	if len(shape) == 0 {
+		return nil
+	}
+	err := rules()
+	e, ok := apperr.As(err)
+	switch {
+	case ok && e.Kind == apperr.KindInvalid:
+		for _, f := range e.Fields {
+			if !slices.ContainsFunc(shape, func(g apperr.FieldError) bool { return g.Field == f.Field }) {
+				shape = append(shape, f)
+			}
+		}
+	case err != nil && (apperr.KindOf(err) == apperr.KindInternal || apperr.KindOf(err) == apperr.KindUnavailable):
+		return err
+	}
+	return shape.Err()
 }
 
 func message(fe validator.FieldError) string {
@@ -285,19 +341,28 @@ func message(fe validator.FieldError) string {
 // MergePatch applies an RFC 7396 JSON merge patch to doc (a resource's writable fields, as its
 // input type) and decodes the result strictly into dst: a read-only or unknown field is refused.
 func MergePatch(doc any, patch []byte, dst any) error {
+	shape, err := MergePatchShape(doc, patch, dst)
+	if err != nil {
+		return err
+	}
+	return shape.Err()
+}
+
+// MergePatchShape is MergePatch returning the fields that break dst's validate tags apart.
+func MergePatchShape(doc any, patch []byte, dst any) (apperr.Fields, error) {
 	if !bytes.HasPrefix(bytes.TrimSpace(patch), []byte("{")) {
-		return apperr.New(apperr.KindBadRequest, "a merge patch must be a JSON object")
+		return nil, apperr.New(apperr.KindBadRequest, "a merge patch must be a JSON object")
 	}
 	current, err := stdjson.Marshal(doc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := Check(patch); err != nil {
-		return err
+		return nil, err
 	}
 	merged, err := jsonpatch.MergePatch(current, patch)
 	if err != nil {
-		return apperr.New(apperr.KindBadRequest, "malformed JSON merge patch")
+		return nil, apperr.New(apperr.KindBadRequest, "malformed JSON merge patch")
 	}
-	return Decode(merged, dst)
+	return DecodeShape(merged, dst)
 }

@@ -27,3 +27,19 @@ func SameCustomer(bodyCustomerID string, pathID uuid.UUID) error {
 	}
 	return nil
 }
+
+// ParseID reads an id a request body gave, which its validate tag checks: a malformed one reads
+// as uuid.Nil (never a panic), so that a converter may run on a body whose shape was refused.
+func ParseID(s string) uuid.UUID {
+	id, _ := uuid.Parse(s)
+	return id
+}
+
+// OptionalID is ParseID for an id that may be absent: empty, or malformed, is nil.
+func OptionalID(s string) *uuid.UUID {
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return nil
+	}
+	return &id
+}

@@ -33,6 +33,7 @@ type config struct {
 	RateBurst       int           `env:"RATE_BURST" envDefault:"200"`
 	LoginAttempts   int           `env:"LOGIN_ATTEMPTS" envDefault:"10"`
 	AuthFailures    int           `env:"AUTH_FAILURES" envDefault:"20"`
+	BodyBudgetMB    int           `env:"BODY_BUDGET_MB" envDefault:"48"`
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
@@ -73,7 +74,8 @@ func loadConfig() (config, error) {
 	if cfg.RateLimit <= 0 || cfg.RateBurst < 1 {
 		bad("RATE_LIMIT", "and RAPPORT_RATE_BURST must be positive")
 	}
-	for name, n := range map[string]int{"LOGIN_ATTEMPTS": cfg.LoginAttempts, "DB_MAX_CONNS": cfg.DBMaxConns, "AUTH_FAILURES": cfg.AuthFailures} {
+	for name, n := range map[string]int{"LOGIN_ATTEMPTS": cfg.LoginAttempts, "DB_MAX_CONNS": cfg.DBMaxConns, "AUTH_FAILURES": cfg.AuthFailures,
+		"BODY_BUDGET_MB": cfg.BodyBudgetMB} {
 		if n < 1 {
 			bad(name, "must be at least 1")
 		}

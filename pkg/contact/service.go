@@ -48,7 +48,14 @@ func (s *Service) ChannelCounts(ctx context.Context, orgID, customerID uuid.UUID
 	return s.store.ChannelCounts(ctx, orgID, customerID)
 }
 
-// check normalizes c and reports every field that breaks a rule; st is the transaction it runs in.
+// Check reports every rule that c, as a new contact, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, c Contact) error {
+	c.OrgID = actor.OrgID
+	return s.check(ctx, &c, nil, event.Now())
+}
+
+// check normalizes c and reports every field that breaks a rule.
 func (s *Service) check(ctx context.Context, c *Contact, prev *Contact, now time.Time) error {
 	var bad apperr.Fields
 	c.Subject, c.Notes, c.ExternalRef = strings.TrimSpace(c.Subject), strings.TrimSpace(c.Notes), strings.TrimSpace(c.ExternalRef)

@@ -149,6 +149,7 @@ var (
 	ErrNotFound        = apperr.New(apperr.KindNotFound, "customer not found")
 	ErrEmailTaken      = apperr.New(apperr.KindConflict, "a customer with this email already exists")
 	ErrExternalIDTaken = apperr.New(apperr.KindConflict, "a customer with this external_id already exists")
+	ErrEmailOfAnother  = apperr.New(apperr.KindConflict, "the email belongs to a customer with another external_id; nothing was matched or changed")
 	ErrDuplicate       = apperr.New(apperr.KindConflict, "a customer with this email or external_id already exists")
 	ErrVersionConflict = apperr.New(apperr.KindPreconditionFailed, "the customer has changed since the version given in If-Match")
 	ErrConcurrentWrite = apperr.New(apperr.KindConflict, "another request changed the customer at the same moment; retry")

@@ -131,6 +131,19 @@ func (s *Service) check(ctx context.Context, c *Customer, prev *Customer, now ti
 	return nil
 }
 
+// Check reports every rule that c, as a new customer, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, c Customer) error {
+	c.OrgID = actor.OrgID
+	return s.check(ctx, &c, nil, event.Now())
+}
+
+// CheckChange is Check for the stored customer cur becoming next.
+func (s *Service) CheckChange(ctx context.Context, cur, next Customer) error {
+	next.ID, next.OrgID = cur.ID, cur.OrgID
+	return s.check(ctx, &next, &cur, event.Now())
+}
+
 // ensureUnique answers a conflict naming the existing customer when another live customer of
 // the organization has c's email or external_id.
 func (s *Service) ensureUnique(ctx context.Context, c Customer) error {
@@ -474,7 +487,10 @@ func (b *batch) fail(i int, err error) error {
 }
 
 func (b *batch) item(ctx context.Context, i int, item BatchItem) error {
-	existing := b.index.match(item)
+	existing, err := b.index.match(item)
+	if err != nil {
+		return b.fail(i, err)
+	}
 	next, err := item.Build(existing)
 	if err != nil {
 		return b.fail(i, err)
@@ -573,15 +589,23 @@ func (ix *batchIndex) forget(c Customer) {
 	delete(ix.byEmail, strings.ToLower(c.Email))
 }
 
-// match finds an item's customer by external_id, else by email.
-func (ix *batchIndex) match(item BatchItem) *Customer {
+// match finds an item's customer. An item with an external_id matches the customer with that
+// external_id; when none has it, it falls back to the customer with its email, but only if that
+// customer has no external_id of its own: one with another external_id is someone else's record
+// of a different person (or a typo), and the item fails naming it rather than overwriting it. An
+// item without an external_id matches by email. A match never changes a customer's external_id.
+func (ix *batchIndex) match(item BatchItem) (*Customer, error) {
 	if c, ok := ix.byExternalID[item.ExternalID]; ok && item.ExternalID != "" {
-		return &c
+		return &c, nil
 	}
-	if c, ok := ix.byEmail[strings.ToLower(item.Email)]; ok && item.Email != "" {
-		return &c
+	c, ok := ix.byEmail[strings.ToLower(item.Email)]
+	switch {
+	case !ok || item.Email == "":
+		return nil, nil
+	case item.ExternalID != "" && c.ExternalID != "":
+		return nil, ErrEmailOfAnother.With("existing_id", c.ID.String())
 	}
-	return nil
+	return &c, nil
 }
 
 // snapshot is the customer's writable state as plain values, for change records.

@@ -46,6 +46,13 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Re
 // Now is the service's clock, for callers that compute SLA states.
 func (s *Service) Now() time.Time { return s.now() }
 
+// Check reports every rule that f, as new feedback, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, f Feedback) error {
+	f.OrgID = actor.OrgID
+	return s.check(ctx, &f, nil)
+}
+
 // check normalizes f and reports every field that breaks a rule of its kind.
 func (s *Service) check(ctx context.Context, f *Feedback, prev *Feedback) error {
 	var bad apperr.Fields

@@ -47,6 +47,21 @@ func (s *Service) List(ctx context.Context, orgID uuid.UUID, f Filter, p page.Re
 
 // check normalizes p and reports every field that breaks a rule; customerKnown tells whether p's
 // customer is a live customer of the organization.
+// Check reports every rule that p, as a new purchase, breaks, and writes nothing: a request whose
+// shape was refused runs it, so that one answer names every bad field.
+func (s *Service) Check(ctx context.Context, actor event.Actor, p Purchase) error {
+	live, err := s.customers.Live(ctx, actor.OrgID, []uuid.UUID{p.CustomerID})
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.Amount.Currency) == "" {
+		if p.Amount.Currency, err = s.store.OrgCurrency(ctx, actor.OrgID); err != nil {
+			return err
+		}
+	}
+	return check(&p, live[p.CustomerID], event.Now())
+}
+
 func check(p *Purchase, customerKnown bool, now time.Time) error {
 	var bad apperr.Fields
 	p.ExternalID, p.Channel = strings.TrimSpace(p.ExternalID), strings.TrimSpace(p.Channel)
@@ -198,9 +213,9 @@ func (s *Service) event(actor event.Actor, typ string, p Purchase) event.Event {
 	return ev
 }
 
-// Refund refunds amount of a purchase, or all that is left when amount is nil. A purchase refunded
-// in full has the status refunded.
-func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, amount *decimal.Decimal) (Purchase, error) {
+// Refund refunds amount of a purchase, or all that is left when amount is nil; an amount without
+// a currency is in the purchase's. A purchase refunded in full has the status refunded.
+func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, amount *money.Money) (Purchase, error) {
 	var refunded Purchase
 	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		p, err := s.store.Get(ctx, actor.OrgID, id)
@@ -210,11 +225,13 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 		left := p.Amount.Amount.Sub(p.RefundedAmount)
 		r := left
 		if amount != nil {
-			r = *amount
+			r = amount.Amount
 		}
 		var bad apperr.Fields
 		refund := money.Money{Amount: r, Currency: p.Amount.Currency}
 		switch scale := money.Scale(refund.Currency); {
+		case amount != nil && amount.Currency != "" && !strings.EqualFold(amount.Currency, refund.Currency):
+			bad.Add("amount", "must be in the purchase's currency, %s", refund.Currency)
 		case !r.Equal(r.Round(scale)):
 			bad.Add("amount", "must have at most %d decimal places for %s", scale, refund.Currency)
 		case left.IsZero():

@@ -45,6 +45,8 @@ type Config struct {
 	// one a second.
 	AuthFailures   int
 	TrustedProxies []*net.IPNet
+	// BodyBudget bounds the bytes of request bodies in flight; 48 MiB when zero.
+	BodyBudget int64
 	// MetricsElsewhere leaves /metrics off the API port (the caller serves it on its own).
 	MetricsElsewhere bool
 	CORSOrigins      []string
@@ -71,6 +73,9 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 	now := cfg.Now
 	if now == nil {
 		now = event.Now
+	}
+	if cfg.BodyBudget == 0 {
+		cfg.BodyBudget = 48 << 20
 	}
 	authStore := db.AuthStore()
 	authSvc := auth.NewService(authStore, db, auth.Config{
@@ -104,8 +109,9 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		TrustedProxies:   cfg.TrustedProxies,
 		MetricsElsewhere: cfg.MetricsElsewhere,
 		CORSOrigins:      cfg.CORSOrigins,
-		BodyLimit:        "1M",
-		BatchBodyLimit:   "16M",
+		BodyLimit:        1 << 20,
+		BatchBodyLimit:   16 << 20,
+		BodyBudget:       cfg.BodyBudget,
 		RequestTimeout:   cfg.RequestTimeout,
 	})
 	return a

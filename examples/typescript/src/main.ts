@@ -107,6 +107,7 @@ async function main(): Promise<void> {
     });
   const purchase = ok("record a purchase", await recordOrder());
   check(purchase.amount.amount === "19.90" && purchase.amount.currency === "EUR", "the amount, in the organization's currency");
+  check(purchase.points_earned?.points === 19 && purchase.points_earned.reason === null, "the answer says it earned 19 points");
   const retried = await recordOrder();
   check(ok("retry the purchase", retried).id === purchase.id, "a retry answers the same purchase");
   check(retried.response.headers.get("Idempotent-Replayed") === "true", "and says it is a replay");
