@@ -97,8 +97,8 @@ func checkReward(in RewardInput, program Program) error {
 	if strings.TrimSpace(in.Name) == "" {
 		bad.Add("name", "is required")
 	}
-	if in.CostPoints <= 0 {
-		bad.Add("cost_points", "must be positive")
+	if in.CostPoints <= 0 || in.CostPoints > MaxPoints {
+		bad.Add("cost_points", "must be from 1 to %d", int64(MaxPoints))
 	}
 	if in.Stock != nil && *in.Stock < 0 {
 		bad.Add("stock", "must not be negative")
