@@ -95,8 +95,9 @@ func (h handlers) runSegmentation(c echo.Context) error {
 //	@Description	The stored report of the segmentation run as of as_of, or of the latest run; 404 before the
 //	@Description	first run (POST /v1/analytics/rfm/run). revenue_share = the segment's net spend / all
 //	@Description	customers' net spend. cutoffs give the range of values that received each score.
+//	@Description	With Accept: image/svg+xml or image/png, the R×F grid as a heat map of the segments (800 px wide).
 //	@Tags			analytics
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			as_of	query		string	false	"The run's as_of (RFC 3339); default the latest run"	format(date-time)
 //	@Success		200		{object}	analytics.Segmentation
@@ -107,7 +108,7 @@ func (h handlers) rfm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, seg)
+	return web.Report(c, seg, rfmChart(seg))
 }
 
 // stored reads a stored run as of the as_of parameter (or the latest) with read.
@@ -130,8 +131,9 @@ func stored[T any](c echo.Context, read func(context.Context, event.Actor, *time
 //	@Description	2·Σ i·v_i / (n·Σ v) − (n+1)/n over the ascending ranks i (0: all equal; near 1: one customer
 //	@Description	brings everything). top_20_percent_share = the share of revenue of the top ⌈n/5⌉ customers, who
 //	@Description	are the key accounts.
+//	@Description	With Accept: image/svg+xml or image/png, the Lorenz curve with the 80/20 point marked (800 px wide).
 //	@Tags			analytics
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			as_of	query		string	false	"The run's as_of (RFC 3339); default the latest run"	format(date-time)
 //	@Success		200		{object}	analytics.Pareto
@@ -142,7 +144,7 @@ func (h handlers) pareto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, seg.Pareto)
+	return web.Report(c, seg.Pareto, paretoChart(seg))
 }
 
 func orDefault[T any](p *T, def T) T {
@@ -221,8 +223,9 @@ func (h handlers) clv(c echo.Context) error {
 //	@Description	From the fit as of as_of (or the latest): per quadrant the customers, their past net revenue,
 //	@Description	their CLV and the recommended action, with the cut-offs used (see POST /v1/analytics/clv/fit;
 //	@Description	refit with other cut-offs to move them). Each customer's quadrant is value.loyalty_quadrant.
+//	@Description	With Accept: image/svg+xml or image/png, the four quadrants as a chart (800 px wide).
 //	@Tags			analytics
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			as_of	query		string	false	"The fit's as_of (RFC 3339); default the latest fit"	format(date-time)
 //	@Success		200		{object}	Matrix
@@ -233,8 +236,9 @@ func (h handlers) matrix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, Matrix{AsOf: fit.AsOf, LoyalPAlive: fit.Params.LoyalPAlive, LoyalMinTenureWeeks: fit.Params.LoyalMinTenureWeeks,
-		ProfitableCLV: fit.ProfitableCLV, Quadrants: fit.Quadrants})
+	out := Matrix{AsOf: fit.AsOf, LoyalPAlive: fit.Params.LoyalPAlive, LoyalMinTenureWeeks: fit.Params.LoyalMinTenureWeeks,
+		ProfitableCLV: fit.ProfitableCLV, Quadrants: fit.Quadrants}
+	return web.Report(c, out, matrixChart(out, fit.Currency))
 }
 
 // churn godoc
@@ -246,8 +250,9 @@ func (h handlers) matrix(c echo.Context) error {
 //	@Description	customers who bought in m−1 and in m / customers who bought in m−1; churn rate = 1 − that
 //	@Description	(null without buyers in m−1); the cohort table holds the first-purchase months among the last
 //	@Description	months months, each with the share of its customers buying in each month since.
+//	@Description	With Accept: image/svg+xml or image/png, the cohort table as a heat map (800 px wide).
 //	@Tags			analytics
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			as_of			query		string	false	"The segmentation run's as_of (RFC 3339); default the latest run"	format(date-time)
 //	@Param			min_risk		query		number	false	"At-risk threshold, 0 to 1"	default(0.5)
@@ -281,7 +286,7 @@ func (h handlers) churn(c echo.Context) error {
 	for _, id := range r.ShouldChurn {
 		out.ShouldChurn = append(out.ShouldChurn, id.String())
 	}
-	return c.JSON(http.StatusOK, out)
+	return web.Report(c, out, churnChart(out))
 }
 
 func (h handlers) applied(c echo.Context, dryRun bool, changes []analytics.Change, total int, err error) error {
@@ -328,8 +333,9 @@ func (h handlers) applyChurn(c echo.Context) error {
 //	@Description	counts the customers created by then, at the stage they left in their first move after it);
 //	@Description	moves counts the stage changes recorded in [from, to) (customer.lifecycle_stage_changed events:
 //	@Description	edits, promotions by purchases and by the ladder rules). Default period: the 30 days before as_of.
+//	@Description	With Accept: image/svg+xml or image/png, the stages as a funnel with the moves noted (800 px wide).
 //	@Tags			analytics
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			from	query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
 //	@Param			to		query		string	false	"End, exclusive (RFC 3339); default as_of, and not after it"	format(date-time)
@@ -346,7 +352,7 @@ func (h handlers) ladder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, l)
+	return web.Report(c, l, ladderChart(l))
 }
 
 // period reads from and to; default the 30 days before now.

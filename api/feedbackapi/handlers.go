@@ -389,8 +389,10 @@ func (h handlers) putSLA(c echo.Context) error {
 //	@Description	time to first response and to resolution, the SLA breach rate; and the backlog of complaints
 //	@Description	open now by age. group_by splits the figures by month, week, channel, survey or the
 //	@Description	customer's current lifecycle stage. The range may span at most 3 years.
+//	@Description	With Accept: image/svg+xml or image/png, NPS, CSAT and CES per group as a chart (800 px
+//	@Description	wide): over time with group_by=month or week.
 //	@Tags			feedback
-//	@Produce		json
+//	@Produce		json,image/svg+xml,image/png
 //	@Security		BearerAuth
 //	@Param			from		query		string	false	"Start, inclusive (RFC 3339)"	format(date-time)
 //	@Param			to			query		string	false	"End, exclusive (RFC 3339)"	format(date-time)
@@ -422,5 +424,5 @@ func (h handlers) stats(c echo.Context) error {
 	for _, g := range r.Groups {
 		out.Groups = append(out.Groups, ToStats(g))
 	}
-	return c.JSON(http.StatusOK, out)
+	return web.Report(c, out, statsChart(out))
 }

@@ -83,7 +83,8 @@ func ProblemFor(err error, instance string) Problem {
 	return p
 }
 
-// echoProblem describes Echo's own errors: unknown route, wrong method, body too large.
+// echoProblem describes Echo's own errors (unknown route, wrong method, body too large) and the
+// transport's (no acceptable media type).
 func echoProblem(he *echo.HTTPError, instance string) Problem {
 	detail := http.StatusText(he.Code)
 	if msg, ok := he.Message.(string); ok {
@@ -94,6 +95,8 @@ func echoProblem(he *echo.HTTPError, instance string) Problem {
 	switch {
 	case he.Code == http.StatusMethodNotAllowed:
 		k = methodNotAllowed
+	case he.Code == http.StatusNotAcceptable:
+		k = notAcceptable
 	case he.Code == http.StatusUnsupportedMediaType:
 		k = unsupportedMediaType
 	case !ok || he.Code >= 500:

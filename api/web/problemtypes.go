@@ -74,6 +74,9 @@ var (
 	methodNotAllowed = ProblemType{"method-not-allowed", http.StatusMethodNotAllowed, "Method not allowed",
 		"The path exists, but not with this HTTP method.",
 		"Look up the path in the API reference (/docs) for the methods it takes."}
+	notAcceptable = ProblemType{"not-acceptable", http.StatusNotAcceptable, "Not acceptable",
+		"The Accept header allows none of the media types the operation answers. The reports answer application/json (the default), and the charts of them as image/svg+xml or image/png; the detail lists what the operation offers.",
+		"Send an Accept header that names one of the offered types (q weights are respected), or */*, or none at all for JSON."}
 	unsupportedMediaType = ProblemType{"unsupported-media-type", http.StatusUnsupportedMediaType, "Unsupported media type",
 		"The request has a body where JSON is required, but its Content-Type is not application/json.",
 		"Send the body as JSON with Content-Type: application/json."}
@@ -81,7 +84,7 @@ var (
 
 // ProblemTypes returns every problem type the API answers with, by status.
 func ProblemTypes() []ProblemType {
-	all := []ProblemType{methodNotAllowed, unsupportedMediaType}
+	all := []ProblemType{methodNotAllowed, notAcceptable, unsupportedMediaType}
 	for _, pt := range kinds {
 		all = append(all, pt)
 	}

@@ -81,6 +81,7 @@ func run(in, dir string) error {
 		{"idempotency", idempotency},
 		{"path ids", pathIDs},
 		{"conditional GETs", conditionalGets},
+		{"pictures", pictures},
 		{"problem content", problemContent},
 		{"response headers", responseHeaders},
 		{"request defaults", noRequestDefaults},
