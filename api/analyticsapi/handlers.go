@@ -13,6 +13,7 @@ import (
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/chart"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
@@ -108,7 +109,7 @@ func (h handlers) rfm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return web.Report(c, seg, rfmChart(seg))
+	return web.Report(c, seg, func() chart.Chart { return rfmChart(seg) })
 }
 
 // stored reads a stored run as of the as_of parameter (or the latest) with read.
@@ -144,7 +145,7 @@ func (h handlers) pareto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return web.Report(c, seg.Pareto, paretoChart(seg))
+	return web.Report(c, seg.Pareto, func() chart.Chart { return paretoChart(seg) })
 }
 
 func orDefault[T any](p *T, def T) T {
@@ -238,7 +239,7 @@ func (h handlers) matrix(c echo.Context) error {
 	}
 	out := Matrix{AsOf: fit.AsOf, LoyalPAlive: fit.Params.LoyalPAlive, LoyalMinTenureWeeks: fit.Params.LoyalMinTenureWeeks,
 		ProfitableCLV: fit.ProfitableCLV, Quadrants: fit.Quadrants}
-	return web.Report(c, out, matrixChart(out, fit.Currency))
+	return web.Report(c, out, func() chart.Chart { return matrixChart(out, fit.Currency) })
 }
 
 // churn godoc
@@ -286,7 +287,7 @@ func (h handlers) churn(c echo.Context) error {
 	for _, id := range r.ShouldChurn {
 		out.ShouldChurn = append(out.ShouldChurn, id.String())
 	}
-	return web.Report(c, out, churnChart(out))
+	return web.Report(c, out, func() chart.Chart { return churnChart(out) })
 }
 
 func (h handlers) applied(c echo.Context, dryRun bool, changes []analytics.Change, total int, err error) error {
@@ -352,7 +353,7 @@ func (h handlers) ladder(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return web.Report(c, l, ladderChart(l))
+	return web.Report(c, l, func() chart.Chart { return ladderChart(l) })
 }
 
 // period reads from and to; default the 30 days before now.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
+	"github.com/rapportcrm/rapport/pkg/chart"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
 
@@ -424,5 +425,5 @@ func (h handlers) stats(c echo.Context) error {
 	for _, g := range r.Groups {
 		out.Groups = append(out.Groups, ToStats(g))
 	}
-	return web.Report(c, out, statsChart(out))
+	return web.Report(c, out, func() chart.Chart { return statsChart(out) })
 }

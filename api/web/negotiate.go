@@ -21,10 +21,10 @@ const (
 // client prefers a picture.
 var reportTypes = []string{echo.MIMEApplicationJSON, MIMESVG, MIMEPNG}
 
-// Report answers v as JSON, or picture as SVG or PNG, as the Accept header asks; an Accept that
-// allows none of them answers 406. picture must be drawn from v (or from what v was made of), so
-// that both tell the same numbers.
-func Report(c echo.Context, v any, picture chart.Chart) error {
+// Report answers v as JSON, or the chart picture draws as SVG or PNG, as the Accept header asks;
+// an Accept that allows none of them answers 406. picture must draw from v (or from what v was
+// made of), so that both tell the same numbers; it runs only when a picture is asked for.
+func Report(c echo.Context, v any, picture func() chart.Chart) error {
 	c.Response().Header().Add(echo.HeaderVary, echo.HeaderAccept)
 	mt, ok := Negotiate(c.Request().Header.Get(echo.HeaderAccept), reportTypes...)
 	if !ok {
@@ -39,7 +39,7 @@ func Report(c echo.Context, v any, picture chart.Chart) error {
 		return c.JSON(http.StatusOK, v)
 	}
 	var buf bytes.Buffer
-	if err := chart.Render(&buf, picture, format); err != nil {
+	if err := chart.Render(&buf, picture(), format); err != nil {
 		return err
 	}
 	return c.Blob(http.StatusOK, mt, buf.Bytes())
