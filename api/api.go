@@ -99,9 +99,9 @@ type Config struct {
 	Analytics   *analytics.Service
 	Jobs        *job.Runner
 	Idempotency idempotency.Store
-	RateLimit   *ratelimit.Limiter
+	RateLimit   ratelimit.Limiter
 	// AuthFailures is the budget of failed credentials per client address.
-	AuthFailures *ratelimit.Limiter
+	AuthFailures ratelimit.Limiter
 	// MetricsElsewhere leaves /metrics off the API port: the process serves it on a port of its own.
 	MetricsElsewhere bool
 	// TrustedProxies are the networks whose X-Forwarded-For is believed; none by default, so that a

@@ -29,6 +29,7 @@ import (
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/docs"
 	"github.com/rapportcrm/rapport/pkg/job"
+	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
 )
@@ -43,8 +44,10 @@ type Env struct {
 	Echo *echo.Echo
 	DB   *storage.DB
 	// Jobs is not running: tests run the queued jobs with Jobs.RunNext.
-	Jobs   *job.Runner
-	router routers.Router
+	Jobs *job.Runner
+	// Registry holds the instance's metrics.
+	Registry *prometheus.Registry
+	router   routers.Router
 }
 
 // Options change the server a test gets.
@@ -60,6 +63,13 @@ type Options struct {
 	AccessTTL      time.Duration
 	// Now is the clock of services that compute deadlines (complaint SLAs); default the real one.
 	Now func() time.Time
+	// AuthCacheTTL is how long a user or API key is cached; default 5 s.
+	AuthCacheTTL time.Duration
+	// RedisURL, when set, makes the instance share its limits and invalidations through that
+	// Redis, under RedisPrefix (redistest.Prefix gives a test its own).
+	RedisURL, RedisPrefix string
+	// Log receives the instance's logs; discarded when nil.
+	Log *slog.Logger
 }
 
 // New returns a server with generous limits.
@@ -67,6 +77,18 @@ func New(t *testing.T) *Env { return NewWith(t, Options{}) }
 
 // NewWith returns a server with the given options.
 func NewWith(t *testing.T, o Options) *Env {
+	t.Helper()
+	return newOn(t, storagetest.New(t), o)
+}
+
+// Sibling returns another instance, as a second pod would be, over e's database: its own router,
+// caches and in-memory limits, and o's options (the same Redis to agree through, or none).
+func (e *Env) Sibling(t *testing.T, o Options) *Env {
+	t.Helper()
+	return newOn(t, e.DB, o)
+}
+
+func newOn(t *testing.T, db *storage.DB, o Options) *Env {
 	t.Helper()
 	if o.RateLimit == 0 {
 		o.RateLimit, o.RateBurst = 1e6, 1e6
@@ -80,13 +102,47 @@ func NewWith(t *testing.T, o Options) *Env {
 	if o.AccessTTL == 0 {
 		o.AccessTTL = 15 * time.Minute
 	}
-	db := storagetest.New(t)
+	if o.AuthCacheTTL == 0 {
+		o.AuthCacheTTL = 5 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	var rdb *redisx.Client
+	if o.RedisURL != "" {
+		var err error
+		if rdb, err = redisx.Open(o.RedisURL, o.RedisPrefix, o.Log); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rdb.Close() })
+	}
+	registry := prometheus.NewRegistry()
 	a := app.New(db, app.Config{
 		JWTSecret: Secret, SignupOpen: !o.SignupClosed, AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: time.Hour,
-		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: 5 * time.Second, DefaultRegion: "US",
+		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: o.AuthCacheTTL, DefaultRegion: "US",
 		RateLimit: o.RateLimit, RateBurst: o.RateBurst, AuthFailures: o.AuthFailures, TrustedProxies: o.TrustedProxies, RequestTimeout: 30 * time.Second, Now: o.Now,
-	}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, router: contractRouter(t)}
+		Redis: rdb,
+	}, o.Log, registry)
+	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, Registry: registry, router: contractRouter(t)}
+}
+
+// Metric is the sum of the named metric's series in the instance's registry; zero when it has none.
+func (e *Env) Metric(t *testing.T, name string) float64 {
+	t.Helper()
+	families, err := e.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
 }
 
 func contractRouter(t *testing.T) routers.Router {

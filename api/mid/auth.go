@@ -26,22 +26,22 @@ type Authenticator interface {
 // fails spends a token of its client address's failure bucket; an address whose bucket is empty is
 // answered 429 before its next credential is even looked up, so a flood of bad credentials costs
 // the database nothing.
-func Authenticate(a Authenticator, failures *ratelimit.Limiter) echo.MiddlewareFunc {
+func Authenticate(a Authenticator, failures ratelimit.Limiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			key := "ip:" + c.RealIP()
-			if d := failures.Check(key); !d.Allowed {
+			ctx, key := c.Request().Context(), "ip:"+c.RealIP()
+			if d := failures.Check(ctx, key); !d.Allowed {
 				return rateLimited(c, d)
 			}
 			scheme, credential, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(credential) == "" {
-				failures.Take(key)
+				failures.Take(ctx, key)
 				return errNoCredentials
 			}
-			p, err := a.Authenticate(c.Request().Context(), strings.TrimSpace(credential))
+			p, err := a.Authenticate(ctx, strings.TrimSpace(credential))
 			if err != nil {
 				if apperr.KindOf(err) == apperr.KindUnauthorized {
-					failures.Take(key)
+					failures.Take(ctx, key)
 				}
 				return err
 			}

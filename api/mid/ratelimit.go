@@ -13,14 +13,14 @@ var errRateLimited = apperr.New(apperr.KindRateLimited, "rate limit exceeded; re
 
 // RateLimit spends a token of the caller's bucket (the credential, or the client IP before
 // authentication) and reports the bucket in RateLimit-* headers on every response.
-func RateLimit(l *ratelimit.Limiter) echo.MiddlewareFunc {
+func RateLimit(l ratelimit.Limiter) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			key := "ip:" + c.RealIP()
 			if p := Principal(c); p.Kind != "" {
 				key = p.Kind + ":" + p.ID().String()
 			}
-			d := l.Take(key)
+			d := l.Take(c.Request().Context(), key)
 			if !d.Allowed {
 				return rateLimited(c, d)
 			}

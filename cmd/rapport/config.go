@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/nyaruka/phonenumbers"
+	"github.com/redis/go-redis/v9"
 )
 
 // config is every setting, read from RAPPORT_* environment variables.
@@ -36,6 +38,7 @@ type config struct {
 	BodyBudgetMB    int           `env:"BODY_BUDGET_MB" envDefault:"48"`
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
+	RedisURL        string        `env:"REDIS_URL"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }
@@ -78,6 +81,15 @@ func loadConfig() (config, error) {
 		"BODY_BUDGET_MB": cfg.BodyBudgetMB} {
 		if n < 1 {
 			bad(name, "must be at least 1")
+		}
+	}
+	if cfg.RedisURL != "" {
+		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
+			var urlErr *url.Error
+			if errors.As(err, &urlErr) {
+				err = urlErr.Err // without the URL, which may hold a password
+			}
+			bad("REDIS_URL", "must be a Redis URL such as redis://127.0.0.1:6379/0: %v", err)
 		}
 	}
 	for _, cidr := range cfg.TrustedProxies {

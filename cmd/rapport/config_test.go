@@ -29,6 +29,11 @@ func TestConfigNamesTheVariable(t *testing.T) {
 			t.Errorf("secret %q: %v", secret, err)
 		}
 	}
+	t.Setenv("RAPPORT_REDIS_URL", "127.0.0.1:6379")
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "RAPPORT_REDIS_URL: must be a Redis URL") {
+		t.Errorf("a Redis address that is not a URL: %v", err)
+	}
+	t.Setenv("RAPPORT_REDIS_URL", "redis://127.0.0.1:6379/0")
 	t.Setenv("RAPPORT_TRUSTED_PROXIES", "10.0.0.0/8,not-a-network")
 	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "RAPPORT_TRUSTED_PROXIES") {
 		t.Errorf("a bad proxy network: %v", err)

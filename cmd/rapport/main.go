@@ -24,6 +24,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
+	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 )
 
@@ -96,6 +97,15 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		secret = stored
 		log.Warn("RAPPORT_JWT_SECRET is not set: signing tokens with a key kept in the database", "generated_now", created)
 	}
+	var rdb *redisx.Client
+	if cfg.RedisURL != "" {
+		var err error
+		if rdb, err = redisx.Open(cfg.RedisURL, "rapport", log); err != nil {
+			return err
+		}
+		defer rdb.Close()
+		log.Info("rate limits and revocations are shared through Redis")
+	}
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "rapport"))
@@ -104,7 +114,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
-		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20,
+		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, Redis: rdb,
 	}, log, registry)
 	srv := &http.Server{
 		Addr:              cfg.Addr,

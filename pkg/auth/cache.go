@@ -6,7 +6,8 @@ import (
 )
 
 // ttlCache remembers values for a short time. It spares the database a lookup of the caller on
-// every request; a change made on another instance shows within the TTL.
+// every request; a change made on another instance shows within the TTL, or at once when the
+// instances carry invalidations (Config.Invalidations).
 type ttlCache[K comparable, V any] struct {
 	ttl     time.Duration
 	mu      sync.Mutex
@@ -60,6 +61,16 @@ func (c *ttlCache[K, V]) forget(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, k)
+}
+
+func (c *ttlCache[K, V]) forgetWhere(match func(V) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, e := range c.entries {
+		if match(e.value) {
+			delete(c.entries, k)
+		}
+	}
 }
 
 func (c *ttlCache[K, V]) clear() {

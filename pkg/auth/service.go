@@ -30,8 +30,29 @@ type Config struct {
 	LoginAttempts int
 	LoginRefill   time.Duration
 	// CacheTTL is how long an authenticated user or API key is reused without a lookup; changes
-	// made through this instance apply at once, through another within the TTL. Zero: no cache.
+	// made through this instance apply at once, through another at once with Invalidations and
+	// within the TTL without (or while they are lost). Zero: no cache.
 	CacheTTL time.Duration
+	// Limits makes the sign-in throttles: ratelimit.Local (each instance counts alone) when nil.
+	Limits ratelimit.Factory
+	// Invalidations carry changes of users and API keys between instances; nil: none.
+	Invalidations Invalidations
+}
+
+// Invalidation names a user or an API key whose cached copy every instance must drop.
+type Invalidation struct {
+	UserID   uuid.UUID // the user's role, active flag or name changed
+	APIKeyID uuid.UUID // the key was revoked
+}
+
+// Invalidations carry invalidations between instances (Redis pub/sub, in pkg/redisx). Both ways
+// are best effort: what is lost while the carrier is down, CacheTTL makes up for.
+type Invalidations interface {
+	// Publish tells every instance.
+	Publish(ctx context.Context, inv Invalidation)
+	// Subscribe calls forget with each invalidation that any instance publishes, and forgetAll
+	// whenever it may have missed some (each time it subscribes again after losing the carrier).
+	Subscribe(forget func(Invalidation), forgetAll func())
 }
 
 // Service signs callers up and in, and manages users and API keys.
@@ -39,8 +60,8 @@ type Service struct {
 	store     Store
 	tx        Transactor
 	cfg       Config
-	byAccount *ratelimit.Limiter
-	byIP      *ratelimit.Limiter
+	byAccount ratelimit.Limiter
+	byIP      ratelimit.Limiter
 	dummyHash []byte
 	users     *ttlCache[uuid.UUID, User]
 	keys      *ttlCache[string, APIKey]
@@ -51,18 +72,47 @@ func NewService(store Store, tx Transactor, cfg Config) *Service {
 	if cfg.BcryptCost == 0 {
 		cfg.BcryptCost = bcrypt.DefaultCost
 	}
+	if cfg.Limits == nil {
+		cfg.Limits = ratelimit.Local
+	}
 	perSecond := 1 / cfg.LoginRefill.Seconds()
 	dummy, _ := bcrypt.GenerateFromPassword([]byte("timing-equaliser"), cfg.BcryptCost)
-	return &Service{
+	s := &Service{
 		store:     store,
 		tx:        tx,
 		cfg:       cfg,
-		byAccount: ratelimit.New(perSecond, cfg.LoginAttempts),
-		byIP:      ratelimit.New(perSecond, cfg.LoginAttempts*5),
+		byAccount: cfg.Limits("login-account", perSecond, cfg.LoginAttempts),
+		byIP:      cfg.Limits("login-ip", perSecond, cfg.LoginAttempts*5),
 		dummyHash: dummy,
 		users:     newTTLCache[uuid.UUID, User](cfg.CacheTTL),
 		keys:      newTTLCache[string, APIKey](cfg.CacheTTL),
 	}
+	if cfg.Invalidations != nil {
+		cfg.Invalidations.Subscribe(s.forget, s.forgetAll)
+	}
+	return s
+}
+
+// invalidate drops a cached user or key here and tells the other instances to.
+func (s *Service) invalidate(ctx context.Context, inv Invalidation) {
+	s.forget(inv)
+	if s.cfg.Invalidations != nil {
+		s.cfg.Invalidations.Publish(ctx, inv)
+	}
+}
+
+func (s *Service) forget(inv Invalidation) {
+	if inv.UserID != uuid.Nil {
+		s.users.forget(inv.UserID)
+	}
+	if inv.APIKeyID != uuid.Nil {
+		s.keys.forgetWhere(func(k APIKey) bool { return k.ID == inv.APIKeyID }) // cached by prefix
+	}
+}
+
+func (s *Service) forgetAll() {
+	s.users.clear()
+	s.keys.clear()
 }
 
 // NormalizeEmail is how user emails are stored and compared.
@@ -136,7 +186,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tokens, error) {
 // Login checks an email and password. Failed attempts are throttled per account and per client IP.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens, error) {
 	email = NormalizeEmail(email)
-	for _, d := range []ratelimit.Decision{s.byAccount.Check(email), s.byIP.Check(ip)} {
+	for _, d := range []ratelimit.Decision{s.byAccount.Check(ctx, email), s.byIP.Check(ctx, ip)} {
 		if !d.Allowed {
 			e := *ErrTooManyAttempts
 			e.RetryAfter = d.RetryAfter
@@ -151,8 +201,8 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens
 		return Tokens{}, fmt.Errorf("login: %w", err)
 	}
 	if err != nil || !u.Active || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		s.byAccount.Take(email)
-		s.byIP.Take(ip)
+		s.byAccount.Take(ctx, email)
+		s.byIP.Take(ctx, ip)
 		return Tokens{}, ErrInvalidCredentials
 	}
 	return s.issue(ctx, u, uuid.Must(uuid.NewV7()), event.Now())
@@ -449,10 +499,10 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id uuid.UUID, ch 
 		updated = u
 		return s.store.RecordEvent(ctx, ev)
 	})
-	s.users.forget(id)
 	if err != nil {
 		return User{}, fmt.Errorf("update user: %w", err)
 	}
+	s.invalidate(ctx, Invalidation{UserID: id})
 	return updated, nil
 }
 
@@ -508,11 +558,15 @@ func (s *Service) APIKeys(ctx context.Context, p Principal, req page.Request) (p
 
 // RevokeAPIKey stops a key from working.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID) error {
-	defer s.keys.clear() // cached by prefix; revocations are rare
-	return s.tx.InTx(ctx, func(ctx context.Context) error {
+	err := s.tx.InTx(ctx, func(ctx context.Context) error {
 		if err := s.store.RevokeAPIKey(ctx, p.OrgID, id, event.Now()); err != nil {
 			return err
 		}
 		return s.store.RecordEvent(ctx, event.New(p.Actor(), "api_key.revoked", "api_key", id))
 	})
+	if err != nil {
+		return err
+	}
+	s.invalidate(ctx, Invalidation{APIKeyID: id})
+	return nil
 }

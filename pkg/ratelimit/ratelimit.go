@@ -1,12 +1,12 @@
-// Package ratelimit keeps one token bucket per key (a credential, an IP, an account) in memory.
+// Package ratelimit is the one place that knows limits: the Limiter that the middleware and the
+// auth service use, an in-memory implementation (each instance its own buckets), and a Cluster
+// whose limiters keep their buckets in a store that every instance shares (Redis) while it answers
+// and fall back to this instance's memory while it does not.
 package ratelimit
 
 import (
-	"math"
-	"sync"
+	"context"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Decision is the state of a key's bucket after a request.
@@ -18,76 +18,18 @@ type Decision struct {
 	RetryAfter time.Duration // until the next request is allowed; zero when allowed
 }
 
-// Limiter holds a bucket per key that refills at Rate tokens a second up to Burst.
-type Limiter struct {
-	rate  rate.Limit
-	burst int
-	idle  time.Duration
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
+// Limiter holds a bucket per key (a credential, an IP, an account). It always answers: an
+// implementation that can fail falls back to one that cannot.
+type Limiter interface {
+	// Take spends one token of key's bucket if there is one.
+	Take(ctx context.Context, key string) Decision
+	// Check reports whether key has a token left, without spending it.
+	Check(ctx context.Context, key string) Decision
 }
 
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
+// Factory makes the limiter called name, refilled at perSecond tokens a second up to burst.
+// Local and Cluster.Limiter are the two.
+type Factory func(name string, perSecond float64, burst int) Limiter
 
-// New returns a limiter allowing perSecond requests a second with bursts of burst.
-func New(perSecond float64, burst int) *Limiter {
-	idle := time.Duration(float64(burst)/perSecond*float64(time.Second)) + time.Minute
-	return &Limiter{rate: rate.Limit(perSecond), burst: burst, idle: idle, buckets: map[string]*bucket{}}
-}
-
-func (l *Limiter) get(key string, now time.Time) *rate.Limiter {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > l.idle {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > l.idle {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[key] = b
-	}
-	b.seen = now
-	return b.lim
-}
-
-// Take spends one token of key's bucket if there is one.
-func (l *Limiter) Take(key string) Decision {
-	now := time.Now()
-	lim := l.get(key, now)
-	allowed := lim.AllowN(now, 1)
-	return l.decision(lim, now, allowed)
-}
-
-// Check reports whether key has a token left, without spending it.
-func (l *Limiter) Check(key string) Decision {
-	now := time.Now()
-	lim := l.get(key, now)
-	return l.decision(lim, now, lim.TokensAt(now) >= 1)
-}
-
-func (l *Limiter) decision(lim *rate.Limiter, now time.Time, allowed bool) Decision {
-	tokens := lim.TokensAt(now)
-	d := Decision{Allowed: allowed, Limit: l.burst, Remaining: max(0, int(math.Floor(tokens)))}
-	d.Reset = l.until(float64(l.burst) - tokens)
-	if !allowed {
-		d.RetryAfter = l.until(1 - tokens)
-	}
-	return d
-}
-
-func (l *Limiter) until(tokens float64) time.Duration {
-	if tokens <= 0 {
-		return 0
-	}
-	return time.Duration(tokens / float64(l.rate) * float64(time.Second))
-}
+// Local is the Factory of in-memory limiters: each instance counts alone.
+func Local(_ string, perSecond float64, burst int) Limiter { return New(perSecond, burst) }

@@ -22,7 +22,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
-	"github.com/rapportcrm/rapport/pkg/ratelimit"
+	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/timeline"
 )
@@ -53,6 +53,9 @@ type Config struct {
 	RequestTimeout   time.Duration
 	// Now is the services' clock: event.Now when nil; tests move it.
 	Now func() time.Time
+	// Redis, when set, keeps the limits for all instances and carries revocations to them; nil:
+	// each instance counts and caches alone.
+	Redis *redisx.Client
 }
 
 // App is the wired application.
@@ -78,11 +81,12 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		cfg.BodyBudget = 48 << 20
 	}
 	authStore := db.AuthStore()
+	limits, invalidations := clusterWide(cfg.Redis, log, registry)
 	authSvc := auth.NewService(authStore, db, auth.Config{
 		Tokens: auth.TokenConfig{Secret: cfg.JWTSecret, Issuer: "rapport", Audience: "rapport-api",
 			AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL},
 		SignupOpen: cfg.SignupOpen, BcryptCost: cfg.BcryptCost, LoginAttempts: cfg.LoginAttempts,
-		LoginRefill: time.Minute, CacheTTL: cfg.AuthCacheTTL,
+		LoginRefill: time.Minute, CacheTTL: cfg.AuthCacheTTL, Limits: limits, Invalidations: invalidations,
 	})
 	customers := customer.NewService(db.CustomerStore(), db, authStore, cfg.DefaultRegion)
 	points := loyalty.NewService(db.LoyaltyProgramStore(), db.LedgerStore(), db.RewardStore(), db, customers, now)
@@ -104,8 +108,8 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		Analytics:        analytics.NewService(db.AnalyticsStore(), jobs, customers, now),
 		Jobs:             jobs,
 		Idempotency:      a.idempotency,
-		RateLimit:        ratelimit.New(cfg.RateLimit, cfg.RateBurst),
-		AuthFailures:     ratelimit.New(1, cfg.AuthFailures),
+		RateLimit:        limits("requests", cfg.RateLimit, cfg.RateBurst),
+		AuthFailures:     limits("auth-failures", 1, cfg.AuthFailures),
 		TrustedProxies:   cfg.TrustedProxies,
 		MetricsElsewhere: cfg.MetricsElsewhere,
 		CORSOrigins:      cfg.CORSOrigins,
