@@ -75,7 +75,11 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, s := range statuses {
-			fmt.Printf("%05d %-40s %s\n", s.Source.Version, s.Source.Path, s.State)
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Printf("%05d %-40s %s\n", s.Version, s.Source, state)
 		}
 		return nil
 	default:

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
@@ -126,6 +128,11 @@ func TestIdempotencyStore(t *testing.T) {
 		}},
 	})
 }
+
+// riverArgs is a River job for the contracts.
+type riverArgs struct{}
+
+func (riverArgs) Kind() string { return "contract" }
 
 func TestJobStore(t *testing.T) {
 	f := newFixture(t)
@@ -261,6 +268,29 @@ func TestDB(t *testing.T) {
 			// SQLite serves one process: no lock, no transaction, the write stays.
 			wantEqual(t, "the failed job's write", stored(t, c), !f.pg())
 		}},
+		{"SQLTx is InTx's transaction, so that River's inserts on it commit and roll back with it; nil outside", func(t *testing.T) {
+			if f.db.SQLTx(f.ctx) != nil {
+				t.Fatal("a transaction outside InTx")
+			}
+			client, err := river.NewClient(f.db.RiverDriver(), &river.Config{})
+			must(t, err)
+			var dropped int64
+			err = f.db.InTx(f.ctx, func(ctx context.Context) error {
+				res, err := client.InsertTx(ctx, f.db.SQLTx(ctx), riverArgs{}, nil)
+				must(t, err)
+				dropped = res.Job.ID
+				return f.db.InTx(ctx, func(ctx context.Context) error { // a savepoint: the same transaction
+					if f.db.SQLTx(ctx) == nil {
+						t.Fatal("no transaction inside a nested InTx")
+					}
+					return errRollback
+				})
+			})
+			wantErr(t, "the rolled back transaction", err, errRollback)
+			if _, err := client.JobGet(f.ctx, dropped); !errors.Is(err, river.ErrNotFound) {
+				t.Fatalf("the River job of a rolled back transaction: %v", err)
+			}
+		}},
 		{"Setting stores generate's value once; every later or concurrent call reads it back", func(t *testing.T) {
 			key := "contract-" + newID().String()
 			var wg sync.WaitGroup
@@ -291,7 +321,7 @@ func TestDB(t *testing.T) {
 				t.Fatalf("a later call: %q created=%v, want %q", v, created, values[0])
 			}
 		}},
-		{"Dialect, Ping and MigrationStatus describe the database", func(t *testing.T) {
+		{"Dialect, Ping and MigrationStatus describe the database; ours and River's migrations are applied", func(t *testing.T) {
 			for url, want := range map[string]string{
 				"postgres://u@h/db": storage.Postgres, "postgresql://u@h/db": storage.Postgres, "sqlite:/tmp/x.db": storage.SQLite,
 				"file:x.db": storage.SQLite, "/var/lib/rapport.db": storage.SQLite,
@@ -301,13 +331,17 @@ func TestDB(t *testing.T) {
 			must(t, f.db.Ping(f.ctx))
 			status, err := f.db.MigrationStatus(f.ctx)
 			must(t, err)
-			if len(status) == 0 {
-				t.Fatal("no migrations")
-			}
+			river := 0
 			for _, m := range status {
-				if m.State != "applied" {
-					t.Fatalf("migration %d is %s", m.Source.Version, m.State)
+				if !m.Applied {
+					t.Fatalf("migration %d (%s) is not applied", m.Version, m.Source)
 				}
+				if strings.HasPrefix(m.Source, "river ") {
+					river++
+				}
+			}
+			if river == 0 || river == len(status) {
+				t.Fatalf("%d of %d migrations are River's", river, len(status))
 			}
 		}},
 	})
