@@ -28,6 +28,7 @@ import (
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/docs"
 	"github.com/rapportcrm/rapport/pkg/job"
+	"github.com/rapportcrm/rapport/pkg/queue"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
 )
@@ -37,13 +38,13 @@ var Secret = []byte("test-secret-test-secret-test-secret!")
 
 // Env is the application, as cmd/rapport wires it, on a fresh database.
 type Env struct {
-	t    *testing.T
-	App  *app.App
-	Echo *echo.Echo
-	DB   *storage.DB
-	// Jobs is not running: tests run the queued jobs with Jobs.RunNext.
-	Jobs   *job.Runner
+	t      *testing.T
+	App    *app.App
+	Echo   *echo.Echo
+	DB     *storage.DB
 	router routers.Router
+	// working starts the background work once (Work).
+	working sync.Once
 }
 
 // Options change the server a test gets.
@@ -59,6 +60,8 @@ type Options struct {
 	AccessTTL      time.Duration
 	// Now is the clock of services that compute deadlines (complaint SLAs); default the real one.
 	Now func() time.Time
+	// Jobs tunes the job queue; by default it looks for jobs every 20 ms.
+	Jobs queue.Config
 }
 
 // New returns a server with generous limits.
@@ -66,6 +69,12 @@ func New(t *testing.T) *Env { return NewWith(t, Options{}) }
 
 // NewWith returns a server with the given options.
 func NewWith(t *testing.T, o Options) *Env {
+	t.Helper()
+	return NewOn(t, storagetest.New(t), o)
+}
+
+// NewOn returns a server over db, a database that another server may share (two instances).
+func NewOn(t *testing.T, db *storage.DB, o Options) *Env {
 	t.Helper()
 	if o.RateLimit == 0 {
 		o.RateLimit, o.RateBurst = 1e6, 1e6
@@ -79,13 +88,55 @@ func NewWith(t *testing.T, o Options) *Env {
 	if o.AccessTTL == 0 {
 		o.AccessTTL = 15 * time.Minute
 	}
-	db := storagetest.New(t)
-	a := app.New(db, app.Config{
+	if o.Jobs.PollInterval == 0 {
+		o.Jobs.PollInterval = 20 * time.Millisecond
+	}
+	o.Jobs.TestOnly = true
+	a, err := app.New(db, app.Config{
 		JWTSecret: Secret, SignupOpen: !o.SignupClosed, AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: time.Hour,
 		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: 5 * time.Second, DefaultRegion: "US",
 		RateLimit: o.RateLimit, RateBurst: o.RateBurst, AuthFailures: o.AuthFailures, TrustedProxies: o.TrustedProxies, RequestTimeout: 30 * time.Second, Now: o.Now,
+		Jobs: o.Jobs,
 	}, slog.New(slog.DiscardHandler), prometheus.NewRegistry())
-	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, router: contractRouter(t)}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{t: t, App: a, Echo: a.Echo, DB: db, router: contractRouter(t)}
+}
+
+// Work starts the server's background work (River's client: the queued jobs, the periodic
+// tasks) for the rest of the test; once is enough.
+func (e *Env) Work(t *testing.T) {
+	t.Helper()
+	e.working.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- e.App.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("background work: %v", err)
+			}
+		})
+	})
+}
+
+// WaitJob works the queued jobs until the job of that id has finished, and answers it as
+// GET /v1/jobs/{id} does.
+func (e *Env) WaitJob(t *testing.T, token, id string) map[string]any {
+	t.Helper()
+	e.Work(t)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		j := e.Expect(t, token, "GET", "/v1/jobs/"+id, nil, 200)
+		if j["status"] == string(job.StatusSucceeded) || j["status"] == string(job.StatusFailed) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s after 2 minutes", id, j["status"])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func contractRouter(t *testing.T) routers.Router {

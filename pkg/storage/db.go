@@ -193,23 +193,6 @@ func (db *DB) Close() error { return db.sql.Close() }
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return translate(db.sql.PingContext(ctx)) }
 
-// Exclusively runs fn unless another instance is running the job of that name, and reports
-// whether it ran. On PostgreSQL a transaction-scoped advisory lock decides, and fn's storage calls
-// join that transaction; SQLite serves one process, which runs it.
-func (db *DB) Exclusively(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
-	if db.dialect != Postgres {
-		return true, fn(ctx)
-	}
-	ran := false
-	err := db.InTx(ctx, func(ctx context.Context) error {
-		if err := db.with(ctx).Raw("SELECT pg_try_advisory_xact_lock(hashtext(?))", name).Row().Scan(&ran); err != nil || !ran {
-			return err
-		}
-		return fn(ctx)
-	})
-	return ran, err
-}
-
 // Migrate applies every pending migration: ours, then River's (its job tables). On PostgreSQL
 // session locks make concurrent instances wait for each other.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
