@@ -77,7 +77,6 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
-	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 	"github.com/rapportcrm/rapport/pkg/ratelimit"
@@ -97,7 +96,7 @@ type Config struct {
 	Purchases   *purchase.Service
 	Loyalty     *loyalty.Service
 	Analytics   *analytics.Service
-	Jobs        *job.Runner
+	Jobs        analyticsapi.Jobs
 	Idempotency idempotency.Store
 	RateLimit   ratelimit.Limiter
 	// AuthFailures is the budget of failed credentials per client address.

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -149,14 +148,13 @@ func (s *sweepStats) record(t *testing.T, p probe, res *apitest.Response, again 
 // background's 500).
 func (s *sweepStats) runJobs(t *testing.T, env *apitest.Env, token, prefix string) {
 	t.Helper()
-	for env.Jobs.RunNext(context.Background()) {
-	}
 	for id, at := range s.jobs {
-		var job struct{ Status, Error string }
-		env.Do(t, apitest.Req{Method: "GET", Path: prefix + "/jobs/" + id, Token: token}).Decode(t, &job)
-		s.jobsEnded[job.Status]++
-		if job.Status != "succeeded" && job.Status != "failed" || strings.HasPrefix(job.Error, "internal error") {
-			s.fail(t, "the job of %s ended %s: %s", at, job.Status, job.Error)
+		job := env.WaitJob(t, token, id)
+		status, _ := job["status"].(string)
+		msg, _ := job["error"].(string)
+		s.jobsEnded[status]++
+		if status != "succeeded" && status != "failed" || strings.HasPrefix(msg, "internal error") {
+			s.fail(t, "the job of %s ended %s: %s", at, status, msg)
 		}
 		delete(s.jobs, id)
 	}
@@ -210,8 +208,7 @@ func seedRecords(t *testing.T, env *apitest.Env, token string) map[string]string
 	env.Expect(t, token, "POST", c+"/feedback", map[string]any{"kind": "complaint", "subject": "Late", "description": "Seed"}, 201)
 	for _, run := range []string{"/v1/analytics/rfm/run", "/v1/analytics/clv/fit"} {
 		job := env.Expect(t, token, "POST", run, map[string]any{}, 202)["id"].(string)
-		env.Jobs.RunNext(context.Background())
-		if status := env.Expect(t, token, "GET", "/v1/jobs/"+job, nil, 200)["status"]; status != "succeeded" {
+		if status := env.WaitJob(t, token, job)["status"]; status != "succeeded" {
 			t.Fatalf("seed %s: %v", run, status)
 		}
 	}

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+
 	"github.com/rapportcrm/rapport/api/apitest"
 	"github.com/rapportcrm/rapport/pkg/analytics"
 )
@@ -81,10 +84,7 @@ func runJob(t *testing.T, env *apitest.Env, token string, accepted map[string]an
 	if accepted["status"] != "queued" {
 		t.Fatalf("job %v", accepted)
 	}
-	if !env.Jobs.RunNext(context.Background()) {
-		t.Fatal("no job was waiting")
-	}
-	return env.Expect(t, token, "GET", "/v1/jobs/"+accepted["id"].(string), nil, 200)
+	return env.WaitJob(t, token, accepted["id"].(string))
 }
 
 func near(t *testing.T, name string, got any, want, rel float64) {
@@ -418,5 +418,76 @@ func TestReferralsAndTheLadder(t *testing.T) {
 	env.Expect(t, s.Access, "POST", "/v1/customers/"+d+"/merge", map[string]any{"duplicate_id": a}, 200)
 	if got := env.Expect(t, s.Access, "GET", "/v1/customers/"+b, nil, 200)["referred_by_id"]; got != d {
 		t.Fatalf("after the merge, referred by %v, want %v", got, d)
+	}
+}
+
+// A second identical run while the first is queued answers the first; an organization has at
+// most three runs queued or running, and 37 more fits from it, refused with 429, do not hold up
+// another organization's run.
+func TestRunsAreUniqueAndBounded(t *testing.T) {
+	env := apitest.New(t)
+	a, b, c := env.Signup(t, "A"), env.Signup(t, "B"), env.Signup(t, "C")
+	asOf := map[string]any{"as_of": "2026-04-01T00:00:00Z"}
+	dated := env.Expect(t, c.Access, "POST", "/v1/analytics/rfm/run", asOf, 202)
+	if again := env.Expect(t, c.Access, "POST", "/v1/analytics/rfm/run", asOf, 202); again["id"] != dated["id"] {
+		t.Fatalf("an identical run answered %v, want the first %v", again["id"], dated["id"])
+	}
+	now := env.Expect(t, c.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202)
+	if again := env.Expect(t, c.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202); now["id"] == dated["id"] || again["id"] != now["id"] {
+		t.Fatalf("runs as of now: %v then %v (the dated one %v)", now["id"], again["id"], dated["id"])
+	}
+
+	// Nothing runs yet: A's first three fits wait, and take all of A's room.
+	var fits []string
+	for n := 1; n <= 40; n++ {
+		res := env.Do(t, apitest.Req{Method: "POST", Path: "/v1/analytics/clv/fit", Token: a.Access, Body: map[string]any{"horizon_months": n}})
+		switch {
+		case n <= 3 && res.Code == 202:
+			fits = append(fits, res.Map(t)["id"].(string))
+		case n > 3 && res.Code == 429 && res.Header.Get("Retry-After") != "":
+		default:
+			t.Fatalf("fit %d: %d %s", n, res.Code, res.Body)
+		}
+	}
+	// A refusal is not kept as the answer to its Idempotency-Key: the retry runs again.
+	retry := apitest.Req{Method: "POST", Path: "/v1/analytics/clv/fit", Token: a.Access, Body: map[string]any{"horizon_months": 41},
+		Header: map[string]string{"Idempotency-Key": "fit-41"}}
+	if res := env.Do(t, retry); res.Code != 429 {
+		t.Fatalf("a fourth fit: %d %s", res.Code, res.Body)
+	}
+	rfmB := env.Expect(t, b.Access, "POST", "/v1/analytics/rfm/run", map[string]any{}, 202)
+	if j := runJob(t, env, b.Access, rfmB); j["status"] != "succeeded" {
+		t.Fatalf("B's run: %v", j)
+	}
+	// Ahead of B's run in the queue were C's two runs and A's three fits, not A's forty.
+	runB, err := env.DB.JobStore().GetJob(context.Background(), uuid.MustParse(b.OrgID), uuid.MustParse(rfmB["id"].(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	riverB, err := env.App.Jobs.Client().JobGet(context.Background(), runB.RiverJobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued, err := env.App.Jobs.Client().JobList(context.Background(), river.NewJobListParams().Kinds("rapport.job").First(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ahead := 0
+	for _, j := range queued.Jobs {
+		if j.CreatedAt.Before(riverB.CreatedAt) {
+			ahead++
+		}
+	}
+	if len(queued.Jobs) != 6 || ahead != 5 {
+		t.Fatalf("%d jobs in the queue, %d of them ahead of B's run", len(queued.Jobs), ahead)
+	}
+	for _, id := range fits {
+		runJob(t, env, a.Access, map[string]any{"id": id, "status": "queued"})
+	}
+	if res := env.Do(t, retry); res.Code != 202 || res.Header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the fourth fit retried once the others finished: %d %v %s", res.Code, res.Header, res.Body)
+	}
+	for _, j := range []map[string]any{dated, now} {
+		runJob(t, env, c.Access, j)
 	}
 }

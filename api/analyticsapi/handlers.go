@@ -70,7 +70,8 @@ func asOfQuery(c echo.Context, more ...string) (*web.Query, *time.Time) {
 //	@Description	R 1–2 F 3–4 at_risk; R 1–2 F 5 cant_lose; R 1–2 F 1–2 hibernating. The top 20% of customers by
 //	@Description	revenue in the 12 months before as_of become key accounts. Replaces the scores on the customers
 //	@Description	(rfm on the customer, rfm_segment= in lists) and stores the report for GET /v1/analytics/rfm
-//	@Description	and /v1/analytics/pareto.
+//	@Description	and /v1/analytics/pareto. A run identical to one still queued or running (the same as_of,
+//	@Description	or neither gives one) answers that job.
 //	@Tags			analytics
 //	@Accept			json
 //	@Produce		json
@@ -78,7 +79,8 @@ func asOfQuery(c echo.Context, more ...string) (*web.Query, *time.Time) {
 //	@Param			body	body		RunRequest	true	"As of when"
 //	@Success		202		{object}	Job
 //	@Header			202		{string}	Location	"The job's URL"
-//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,413,415,422,500,503	{object}	web.Problem
+//	@Failure		429		{object}	web.Problem	"Too many requests, or the organization already has 3 jobs queued or running (one of them must finish first)"
 //	@Router			/analytics/rfm/run [post]
 func (h handlers) runSegmentation(c echo.Context) error {
 	var req RunRequest
@@ -173,7 +175,8 @@ func orDefault[T any](p *T, def T) T {
 //	@Description	The loyalty matrix (Reinartz & Kumar): loyal = P(alive) ≥ loyal_p_alive and tenure ≥
 //	@Description	loyal_min_tenure_weeks; profitable = CLV ≥ profitable_clv; true_friend (both), butterfly
 //	@Description	(profitable only), barnacle (loyal only), stranger (neither). Fails (job error) with fewer than 2
-//	@Description	repeat buyers.
+//	@Description	repeat buyers. A fit identical to one still queued or running (the same parameters and as_of, or
+//	@Description	neither gives one) answers that job.
 //	@Tags			analytics
 //	@Accept			json
 //	@Produce		json
@@ -181,7 +184,8 @@ func orDefault[T any](p *T, def T) T {
 //	@Param			body	body		FitRequest	true	"As of when, the horizon and the cut-offs"
 //	@Success		202		{object}	Job
 //	@Header			202		{string}	Location	"The job's URL"
-//	@Failure		400,401,403,413,415,422,429,500,503	{object}	web.Problem
+//	@Failure		400,401,403,413,415,422,500,503	{object}	web.Problem
+//	@Failure		429		{object}	web.Problem	"Too many requests, or the organization already has 3 jobs queued or running (one of them must finish first)"
 //	@Router			/analytics/clv/fit [post]
 func (h handlers) fitCLV(c echo.Context) error {
 	var req FitRequest

@@ -3,6 +3,10 @@
 package analyticsapi
 
 import (
+	"context"
+
+	"github.com/google/uuid"
+
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/analytics"
@@ -11,14 +15,19 @@ import (
 	"github.com/rapportcrm/rapport/pkg/job"
 )
 
+// Jobs reads the jobs that the runs start.
+type Jobs interface {
+	Get(ctx context.Context, orgID, id uuid.UUID) (job.Job, error)
+}
+
 type handlers struct {
 	svc      *analytics.Service
-	jobs     *job.Runner
+	jobs     Jobs
 	feedback *feedback.Service
 }
 
 // Register mounts the analytics and job routes; the KPIs include the feedback figures.
-func Register(g web.Routes, svc *analytics.Service, jobs *job.Runner, fb *feedback.Service) {
+func Register(g web.Routes, svc *analytics.Service, jobs Jobs, fb *feedback.Service) {
 	h := handlers{svc: svc, jobs: jobs, feedback: fb}
 	g.GET("/jobs/:id", h.getJob, mid.Require(auth.AnalyticsRead))
 	g.POST("/analytics/rfm/run", h.runSegmentation, mid.Require(auth.AnalyticsAdmin))

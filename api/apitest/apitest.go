@@ -29,6 +29,7 @@ import (
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/docs"
 	"github.com/rapportcrm/rapport/pkg/job"
+	"github.com/rapportcrm/rapport/pkg/queue"
 	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/storagetest"
@@ -43,11 +44,11 @@ type Env struct {
 	App  *app.App
 	Echo *echo.Echo
 	DB   *storage.DB
-	// Jobs is not running: tests run the queued jobs with Jobs.RunNext.
-	Jobs *job.Runner
 	// Registry holds the instance's metrics.
 	Registry *prometheus.Registry
 	router   routers.Router
+	// working starts the background work once (Work).
+	working sync.Once
 }
 
 // Options change the server a test gets.
@@ -70,6 +71,8 @@ type Options struct {
 	RedisURL, RedisPrefix string
 	// Log receives the instance's logs; discarded when nil.
 	Log *slog.Logger
+	// Jobs tunes the job queue; by default it looks for jobs every 20 ms.
+	Jobs queue.Config
 }
 
 // New returns a server with generous limits.
@@ -78,17 +81,18 @@ func New(t *testing.T) *Env { return NewWith(t, Options{}) }
 // NewWith returns a server with the given options.
 func NewWith(t *testing.T, o Options) *Env {
 	t.Helper()
-	return newOn(t, storagetest.New(t), o)
+	return NewOn(t, storagetest.New(t), o)
 }
 
 // Sibling returns another instance, as a second pod would be, over e's database: its own router,
 // caches and in-memory limits, and o's options (the same Redis to agree through, or none).
 func (e *Env) Sibling(t *testing.T, o Options) *Env {
 	t.Helper()
-	return newOn(t, e.DB, o)
+	return NewOn(t, e.DB, o)
 }
 
-func newOn(t *testing.T, db *storage.DB, o Options) *Env {
+// NewOn returns a server over db, a database that another server may share (two instances).
+func NewOn(t *testing.T, db *storage.DB, o Options) *Env {
 	t.Helper()
 	if o.RateLimit == 0 {
 		o.RateLimit, o.RateBurst = 1e6, 1e6
@@ -116,14 +120,21 @@ func newOn(t *testing.T, db *storage.DB, o Options) *Env {
 		}
 		t.Cleanup(func() { rdb.Close() })
 	}
+	if o.Jobs.PollInterval == 0 {
+		o.Jobs.PollInterval = 20 * time.Millisecond
+	}
+	o.Jobs.TestOnly = true
 	registry := prometheus.NewRegistry()
-	a := app.New(db, app.Config{
+	a, err := app.New(db, app.Config{
 		JWTSecret: Secret, SignupOpen: !o.SignupClosed, AccessTokenTTL: o.AccessTTL, RefreshTokenTTL: time.Hour,
 		BcryptCost: bcrypt.MinCost, LoginAttempts: o.LoginAttempts, AuthCacheTTL: o.AuthCacheTTL, DefaultRegion: "US",
 		RateLimit: o.RateLimit, RateBurst: o.RateBurst, AuthFailures: o.AuthFailures, TrustedProxies: o.TrustedProxies, RequestTimeout: 30 * time.Second, Now: o.Now,
-		Redis: rdb,
+		Redis: rdb, Jobs: o.Jobs,
 	}, o.Log, registry)
-	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Jobs: a.Jobs, Registry: registry, router: contractRouter(t)}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Registry: registry, router: contractRouter(t)}
 }
 
 // Metric is the sum of the named metric's series in the instance's registry; zero when it has none.
@@ -143,6 +154,41 @@ func (e *Env) Metric(t *testing.T, name string) float64 {
 		}
 	}
 	return sum
+}
+
+// Work starts the server's background work (River's client: the queued jobs, the periodic
+// tasks) for the rest of the test; once is enough.
+func (e *Env) Work(t *testing.T) {
+	t.Helper()
+	e.working.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- e.App.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("background work: %v", err)
+			}
+		})
+	})
+}
+
+// WaitJob works the queued jobs until the job of that id has finished, and answers it as
+// GET /v1/jobs/{id} does.
+func (e *Env) WaitJob(t *testing.T, token, id string) map[string]any {
+	t.Helper()
+	e.Work(t)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		j := e.Expect(t, token, "GET", "/v1/jobs/"+id, nil, 200)
+		if j["status"] == string(job.StatusSucceeded) || j["status"] == string(job.StatusFailed) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s after 2 minutes", id, j["status"])
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func contractRouter(t *testing.T) routers.Router {

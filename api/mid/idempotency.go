@@ -25,7 +25,7 @@ var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "ETa
 // Idempotency makes a POST with an Idempotency-Key safe to retry: the first response (status,
 // body and the headers above) is stored per caller and key, and a retry with the same request is
 // answered from it; the same key with another request is 422, and while the first is running, 409.
-// Server faults (5xx) are not kept, so that a retry runs again.
+// Server faults (5xx) and refusals to come back later (429) are not kept, so that a retry runs again.
 func Idempotency(store idempotency.Store) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -71,7 +71,7 @@ func Idempotency(store idempotency.Store) echo.MiddlewareFunc {
 				c.Error(err)
 			}
 			status := c.Response().Status
-			if status >= 500 {
+			if status >= 500 || status == http.StatusTooManyRequests {
 				return store.Release(ctx, rec)
 			}
 			rec.Done, rec.StatusCode, rec.Body, rec.Headers = true, status, rw.body.Bytes(), map[string]string{}

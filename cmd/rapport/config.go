@@ -41,6 +41,9 @@ type config struct {
 	RedisURL        string        `env:"REDIS_URL"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	JobWorkers      int           `env:"JOB_WORKERS" envDefault:"2"`
+	JobPollInterval time.Duration `env:"JOB_POLL_INTERVAL" envDefault:"1s"`
+	JobTimeout      time.Duration `env:"JOB_TIMEOUT" envDefault:"10m"`
 }
 
 const envPrefix = "RAPPORT_"
@@ -66,7 +69,8 @@ func loadConfig() (config, error) {
 		bad("DEFAULT_REGION", "must be an ISO 3166-1 alpha-2 region such as US or DE, not %q", cfg.DefaultRegion)
 	}
 	for name, d := range map[string]time.Duration{"ACCESS_TOKEN_TTL": cfg.AccessTokenTTL, "REFRESH_TOKEN_TTL": cfg.RefreshTokenTTL,
-		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout} {
+		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout, "JOB_POLL_INTERVAL": cfg.JobPollInterval,
+		"JOB_TIMEOUT": cfg.JobTimeout} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 15m")
 		}
@@ -78,7 +82,7 @@ func loadConfig() (config, error) {
 		bad("RATE_LIMIT", "and RAPPORT_RATE_BURST must be positive")
 	}
 	for name, n := range map[string]int{"LOGIN_ATTEMPTS": cfg.LoginAttempts, "DB_MAX_CONNS": cfg.DBMaxConns, "AUTH_FAILURES": cfg.AuthFailures,
-		"BODY_BUDGET_MB": cfg.BodyBudgetMB} {
+		"BODY_BUDGET_MB": cfg.BodyBudgetMB, "JOB_WORKERS": cfg.JobWorkers} {
 		if n < 1 {
 			bad(name, "must be at least 1")
 		}

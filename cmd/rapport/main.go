@@ -24,6 +24,7 @@ import (
 
 	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
+	"github.com/rapportcrm/rapport/pkg/queue"
 	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 )
@@ -76,7 +77,11 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		for _, s := range statuses {
-			fmt.Printf("%05d %-40s %s\n", s.Source.Version, s.Source.Path, s.State)
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Printf("%05d %-40s %s\n", s.Version, s.Source, state)
 		}
 		return nil
 	default:
@@ -109,13 +114,17 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), "rapport"))
-	a := app.New(db, app.Config{
+	a, err := app.New(db, app.Config{
 		JWTSecret: []byte(secret), SignupOpen: cfg.Signup == "open", AccessTokenTTL: cfg.AccessTokenTTL,
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
 		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, Redis: rdb,
+		Jobs: queue.Config{Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, Timeout: cfg.JobTimeout, StopTimeout: cfg.ShutdownTimeout},
 	}, log, registry)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           a.Echo,
@@ -124,7 +133,8 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	go a.Run(ctx)
+	jobs := make(chan error, 1)
+	go func() { jobs <- a.Run(ctx) }()
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", opsapi.Metrics(registry))
@@ -146,15 +156,23 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	select {
 	case err := <-errc:
 		return err
+	case err := <-jobs:
+		if err != nil {
+			return err // the queue did not start
+		}
+		jobs <- nil // it returns nil only once ctx has ended: shut down below
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: draining in-flight requests", "timeout", cfg.ShutdownTimeout)
+	log.Info("shutting down: draining in-flight requests and running jobs", "timeout", cfg.ShutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if err := <-jobs; err != nil {
 		return err
 	}
 	log.Info("stopped")

@@ -104,8 +104,9 @@ type Customers interface {
 	SetStageOrStatus(ctx context.Context, actor event.Actor, id uuid.UUID, stage, status string) error
 }
 
-// Jobs runs the analyses in the background.
+// Jobs runs the analyses in the background. Enqueue answers the job already queued or running
+// for an identical run, and job.ErrTooMany when the organization has too many.
 type Jobs interface {
 	Handle(typ string, h job.Handler)
-	Enqueue(ctx context.Context, orgID uuid.UUID, by *uuid.UUID, typ string, params any) (job.Job, error)
+	Enqueue(ctx context.Context, s job.Spec) (job.Job, error)
 }

@@ -99,7 +99,8 @@ type CLVFit struct {
 	JobID                string            `json:"job_id"`
 } // @name CLVFit
 
-// StartCLVFit checks the parameters, fills in the defaults and enqueues a fit.
+// StartCLVFit checks the parameters, fills in the defaults and enqueues a fit. Two fits are the
+// same when they ask for the same parameters and as-of time (or both for now).
 func (s *Service) StartCLVFit(ctx context.Context, actor event.Actor, p CLVParams, asOf *time.Time) (job.Job, error) {
 	var err error
 	if p.AsOf, err = s.asOf(asOf); err != nil {
@@ -127,7 +128,11 @@ func (s *Service) StartCLVFit(ctx context.Context, actor event.Actor, p CLVParam
 	if err := bad.Err(); err != nil {
 		return job.Job{}, err
 	}
-	return s.jobs.Enqueue(ctx, actor.OrgID, actorUser(actor), JobCLV, p)
+	identity := p
+	if asOf == nil {
+		identity.AsOf = time.Time{} // now, whenever it runs
+	}
+	return s.jobs.Enqueue(ctx, job.Spec{OrgID: actor.OrgID, CreatedBy: actorUser(actor), Type: JobCLV, Params: p, Identity: identity})
 }
 
 // toHistory puts a customer's purchase days in the models' terms as of a day.

@@ -74,13 +74,19 @@ type Segmentation struct {
 	JobID            string  `json:"job_id"`
 } // @name RFMReport
 
-// StartSegmentation enqueues a segmentation job as of asOf (nil: now).
+// StartSegmentation enqueues a segmentation job as of asOf (nil: now). Two runs are the same when
+// they ask for the same as-of time (or both for now).
 func (s *Service) StartSegmentation(ctx context.Context, actor event.Actor, asOf *time.Time) (job.Job, error) {
 	at, err := s.asOf(asOf)
 	if err != nil {
 		return job.Job{}, err
 	}
-	return s.jobs.Enqueue(ctx, actor.OrgID, actorUser(actor), JobSegmentation, SegmentationParams{AsOf: at})
+	p := SegmentationParams{AsOf: at}
+	identity := p
+	if asOf == nil {
+		identity.AsOf = time.Time{} // now, whenever it runs
+	}
+	return s.jobs.Enqueue(ctx, job.Spec{OrgID: actor.OrgID, CreatedBy: actorUser(actor), Type: JobSegmentation, Params: p, Identity: identity})
 }
 
 func (s *Service) runSegmentation(ctx context.Context, j job.Job, progress func(float64)) (any, error) {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -41,6 +42,17 @@ func (c conn) InTx(ctx context.Context, fn func(ctx context.Context) error) erro
 	return translate(c.with(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	}))
+}
+
+// SQLTx is the database/sql transaction that InTx opened for ctx, or nil outside InTx: River
+// inserts its jobs in it, so that a job commits, or rolls back, with the rows it is about.
+func (c conn) SQLTx(ctx context.Context) *sql.Tx {
+	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
+	if !ok {
+		return nil
+	}
+	sqlTx, _ := tx.Statement.ConnPool.(*sql.Tx)
+	return sqlTx
 }
 
 // eventColumns are the columns eventValues gives, in its order.

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
@@ -127,18 +129,28 @@ func TestIdempotencyStore(t *testing.T) {
 	})
 }
 
+// riverArgs is a River job for the job store's contracts: a record whose River job is unfinished is
+// not lost.
+type riverArgs struct{}
+
+func (riverArgs) Kind() string { return "contract" }
+
 func TestJobStore(t *testing.T) {
 	f := newFixture(t)
 	s := f.db.JobStore()
-	insert := func(t *testing.T, typ string, at time.Time) job.Job {
+	insert := func(t *testing.T, org uuid.UUID, status job.Status, edits ...func(*job.Job)) job.Job {
 		t.Helper()
-		j := job.Job{ID: newID(), OrgID: f.org, Type: typ, Status: job.StatusQueued, Params: json.RawMessage(`{"n":1}`), CreatedBy: &f.org, CreatedAt: at}
+		j := job.Job{ID: newID(), OrgID: org, Type: "contract", Status: status, Params: json.RawMessage(`{"n":1}`), Key: newID().String(),
+			CreatedBy: &f.org, CreatedAt: f.now}
+		for _, edit := range edits {
+			edit(&j)
+		}
 		must(t, s.InsertJob(f.ctx, j))
 		return j
 	}
 	run(t, []contract{
 		{"InsertJob and GetJob keep every field, in the organization only", func(t *testing.T) {
-			j := insert(t, "contract."+newID().String(), f.now)
+			j := insert(t, f.org, job.StatusQueued, func(j *job.Job) { j.RiverJobID = 42 })
 			got, err := s.GetJob(f.ctx, f.org, j.ID)
 			must(t, err)
 			sameJSON(t, "params", got.Params, j.Params)
@@ -148,57 +160,96 @@ func TestJobStore(t *testing.T) {
 			}
 			wantErr(t, "another organization's", getErr(s.GetJob(f.ctx, f.other, j.ID)), job.ErrNotFound)
 		}},
-		{"ClaimJob takes the oldest waiting job of the types; RenewJob and FinishJob act on the current claim only", func(t *testing.T) {
-			typ := "contract." + newID().String()
-			insert(t, "contract.other", f.now.Add(-time.Hour))
-			older, newer := insert(t, typ, f.now.Add(-time.Minute)), insert(t, typ, f.now)
-			c, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute))
-			must(t, err)
-			if !ok || c.ID != older.ID || c.Status != job.StatusRunning || c.Attempts != 1 || c.StartedAt == nil {
-				t.Fatalf("claimed %+v, %v", c, ok)
+		{"ActiveJobs answers the organization's queued and running jobs; one key is active once", func(t *testing.T) {
+			org := f.organization(t, "EUR")
+			queued, running := insert(t, org, job.StatusQueued), insert(t, org, job.StatusRunning)
+			insert(t, org, job.StatusSucceeded, func(j *job.Job) { j.Key = queued.Key })
+			insert(t, f.other, job.StatusQueued)
+			var active []job.Job
+			must(t, f.db.InTx(f.ctx, func(ctx context.Context) error {
+				var err error
+				active, err = s.ActiveJobs(ctx, org)
+				return err
+			}))
+			ids := map[uuid.UUID]bool{}
+			for _, a := range active {
+				ids[a.ID] = true
 			}
-			held, err := s.RenewJob(f.ctx, c, 0.5, f.now.Add(2*time.Minute))
+			if len(active) != 2 || !ids[queued.ID] || !ids[running.ID] {
+				t.Fatalf("active jobs %+v", active)
+			}
+			dup := job.Job{ID: newID(), OrgID: org, Type: queued.Type, Status: job.StatusQueued, Key: queued.Key, CreatedAt: f.now}
+			if err := s.InsertJob(f.ctx, dup); err == nil {
+				t.Fatal("a second unfinished job with the same key was stored")
+			}
+		}},
+		{"StartJob starts an unfinished job as an attempt; UpdateJob records the current attempt's state only", func(t *testing.T) {
+			j := insert(t, f.org, job.StatusQueued)
+			at := f.now.Add(time.Minute)
+			c, ok, err := s.StartJob(f.ctx, f.org, j.ID, 2, at)
 			must(t, err)
-			wantEqual(t, "renewed", held, true)
+			if !ok || c.Status != job.StatusRunning || c.Attempts != 2 || c.StartedAt == nil || !c.StartedAt.Equal(at) {
+				t.Fatalf("started %+v, %v", c, ok)
+			}
 			stale := c
-			stale.Attempts = 0
-			held, err = s.RenewJob(f.ctx, stale, 0.9, f.now.Add(2*time.Minute))
-			must(t, err)
-			wantEqual(t, "renewed a stale claim", held, false)
-			stale.Status = job.StatusFailed
-			must(t, s.FinishJob(f.ctx, stale))
-			got, err := s.GetJob(f.ctx, f.org, c.ID)
+			stale.Attempts, stale.Progress = 1, 0.9
+			must(t, s.UpdateJob(f.ctx, stale))
+			c.Progress = 0.5
+			must(t, s.UpdateJob(f.ctx, c))
+			got, err := s.GetJob(f.ctx, f.org, j.ID)
 			must(t, err)
 			if got.Status != job.StatusRunning || got.Progress != 0.5 {
-				t.Fatalf("a stale claim finished the job: %+v", got)
+				t.Fatalf("after a stale attempt's update: %+v", got)
 			}
-			finished := f.now.Add(time.Minute)
+			finished := f.now.Add(2 * time.Minute)
 			c.Status, c.Progress, c.Result, c.FinishedAt = job.StatusSucceeded, 1, json.RawMessage(`{"ok":true}`), &finished
-			must(t, s.FinishJob(f.ctx, c))
-			got, err = s.GetJob(f.ctx, f.org, c.ID)
+			must(t, s.UpdateJob(f.ctx, c))
+			got, err = s.GetJob(f.ctx, f.org, j.ID)
 			must(t, err)
 			if got.Status != job.StatusSucceeded || got.Progress != 1 || string(got.Result) == "" || got.FinishedAt == nil || !got.FinishedAt.Equal(finished) {
 				t.Fatalf("finished job %+v", got)
 			}
-			c2, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute))
-			must(t, err)
-			if !ok || c2.ID != newer.ID {
-				t.Fatalf("second claim %+v, %v", c2, ok)
+			if _, ok, err := s.StartJob(f.ctx, f.org, j.ID, 3, at); ok || err != nil {
+				t.Fatalf("started a finished job: %v", err)
 			}
-			if _, ok, err := s.ClaimJob(f.ctx, []string{typ}, f.now, f.now.Add(time.Minute)); ok || err != nil {
-				t.Fatalf("claimed a job while none waits: %v", err)
+			c.Status, c.FinishedAt = job.StatusFailed, nil
+			must(t, s.UpdateJob(f.ctx, c))
+			if got, _ := s.GetJob(f.ctx, f.org, j.ID); got.Status != job.StatusSucceeded {
+				t.Fatalf("an update changed a finished job: %+v", got)
 			}
 		}},
 		{"PurgeJobs deletes the jobs that finished before a time", func(t *testing.T) {
-			typ := "contract." + newID().String()
-			waiting := insert(t, typ, f.now.Add(-48*time.Hour))
+			waiting := insert(t, f.org, job.StatusQueued)
+			done := insert(t, f.org, job.StatusQueued)
+			c, _, err := s.StartJob(f.ctx, f.org, done.ID, 1, f.now)
+			must(t, err)
+			c.Status, c.FinishedAt = job.StatusSucceeded, &f.now
+			must(t, s.UpdateJob(f.ctx, c))
 			n, err := s.PurgeJobs(f.ctx, f.now.Add(time.Hour))
 			must(t, err)
 			if n < 1 {
 				t.Fatalf("purged %d finished jobs", n)
 			}
+			wantErr(t, "the purged job", getErr(s.GetJob(f.ctx, f.org, done.ID)), job.ErrNotFound)
 			_, err = s.GetJob(f.ctx, f.org, waiting.ID)
 			must(t, err)
+		}},
+		{"FailLostJobs fails the unfinished jobs without an unfinished River job", func(t *testing.T) {
+			client, err := river.NewClient(f.db.RiverDriver(), &river.Config{})
+			must(t, err)
+			res, err := client.Insert(f.ctx, riverArgs{}, nil)
+			must(t, err)
+			org := f.organization(t, "EUR")
+			kept := insert(t, org, job.StatusQueued, func(j *job.Job) { j.RiverJobID = res.Job.ID })
+			lost := insert(t, org, job.StatusRunning, func(j *job.Job) { j.RiverJobID = res.Job.ID + 1000 })
+			_, err = s.FailLostJobs(f.ctx, f.now)
+			must(t, err)
+			if got, _ := s.GetJob(f.ctx, org, kept.ID); got.Status != job.StatusQueued {
+				t.Fatalf("a job with a waiting River job: %+v", got)
+			}
+			if got, _ := s.GetJob(f.ctx, org, lost.ID); got.Status != job.StatusFailed || got.Error == "" || got.FinishedAt == nil {
+				t.Fatalf("a job without its River job: %+v", got)
+			}
 		}},
 	})
 }
@@ -250,16 +301,28 @@ func TestDB(t *testing.T) {
 			wantEqual(t, "the inner write", stored(t, inner), false)
 			wantEqual(t, "the write after the failed inner transaction", stored(t, after), true)
 		}},
-		{"Exclusively runs fn and answers its error; on PostgreSQL fn's writes join the lock's transaction", func(t *testing.T) {
-			c := f.newCustomer(f.org)
-			ran, err := f.db.Exclusively(f.ctx, "contract-"+newID().String(), func(ctx context.Context) error {
-				must(t, insert(ctx, c))
-				return errRollback
+		{"SQLTx is InTx's transaction, so that River's inserts on it commit and roll back with it; nil outside", func(t *testing.T) {
+			if f.db.SQLTx(f.ctx) != nil {
+				t.Fatal("a transaction outside InTx")
+			}
+			client, err := river.NewClient(f.db.RiverDriver(), &river.Config{})
+			must(t, err)
+			var dropped int64
+			err = f.db.InTx(f.ctx, func(ctx context.Context) error {
+				res, err := client.InsertTx(ctx, f.db.SQLTx(ctx), riverArgs{}, nil)
+				must(t, err)
+				dropped = res.Job.ID
+				return f.db.InTx(ctx, func(ctx context.Context) error { // a savepoint: the same transaction
+					if f.db.SQLTx(ctx) == nil {
+						t.Fatal("no transaction inside a nested InTx")
+					}
+					return errRollback
+				})
 			})
-			wantErr(t, "fn's error", err, errRollback)
-			wantEqual(t, "ran", ran, true)
-			// SQLite serves one process: no lock, no transaction, the write stays.
-			wantEqual(t, "the failed job's write", stored(t, c), !f.pg())
+			wantErr(t, "the rolled back transaction", err, errRollback)
+			if _, err := client.JobGet(f.ctx, dropped); !errors.Is(err, river.ErrNotFound) {
+				t.Fatalf("the River job of a rolled back transaction: %v", err)
+			}
 		}},
 		{"Setting stores generate's value once; every later or concurrent call reads it back", func(t *testing.T) {
 			key := "contract-" + newID().String()
@@ -291,7 +354,7 @@ func TestDB(t *testing.T) {
 				t.Fatalf("a later call: %q created=%v, want %q", v, created, values[0])
 			}
 		}},
-		{"Dialect, Ping and MigrationStatus describe the database", func(t *testing.T) {
+		{"Dialect, Ping and MigrationStatus describe the database; ours and River's migrations are applied", func(t *testing.T) {
 			for url, want := range map[string]string{
 				"postgres://u@h/db": storage.Postgres, "postgresql://u@h/db": storage.Postgres, "sqlite:/tmp/x.db": storage.SQLite,
 				"file:x.db": storage.SQLite, "/var/lib/rapport.db": storage.SQLite,
@@ -301,13 +364,17 @@ func TestDB(t *testing.T) {
 			must(t, f.db.Ping(f.ctx))
 			status, err := f.db.MigrationStatus(f.ctx)
 			must(t, err)
-			if len(status) == 0 {
-				t.Fatal("no migrations")
-			}
+			river := 0
 			for _, m := range status {
-				if m.State != "applied" {
-					t.Fatalf("migration %d is %s", m.Source.Version, m.State)
+				if !m.Applied {
+					t.Fatalf("migration %d (%s) is not applied", m.Version, m.Source)
 				}
+				if strings.HasPrefix(m.Source, "river ") {
+					river++
+				}
+			}
+			if river == 0 || river == len(status) {
+				t.Fatalf("%d of %d migrations are River's", river, len(status))
 			}
 		}},
 	})

@@ -1,5 +1,7 @@
 // Package storage is the one storage layer and the only importer of GORM. It opens PostgreSQL or
-// an embedded SQLite database, applies the versioned migrations, and implements every domain's Store.
+// an embedded SQLite database, applies the versioned migrations (ours, then River's, the job
+// queue's), and implements every domain's Store. River works on the same pool (RiverDriver) and
+// inserts its jobs in InTx's transactions (SQLTx).
 //
 // Stores. Each table family has one store type, a conn with that family's methods (CustomerStore
 // for customers, ContactStore for contacts, …); no store embeds another. What a store needs of
@@ -34,12 +36,17 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -101,9 +108,13 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dialect == SQLite {
+	switch {
+	case dialect == SQLite:
 		// One writer at a time: more connections only queue on SQLite's lock.
 		opts.MaxOpenConns = min(max(opts.MaxOpenConns, 1), 4)
+	case opts.MaxOpenConns == 1:
+		// River's migrator works on one connection while another holds its lock (migrateRiver).
+		opts.MaxOpenConns = 2
 	}
 	if opts.MaxOpenConns > 0 {
 		sqlDB.SetMaxOpenConns(opts.MaxOpenConns)
@@ -167,31 +178,23 @@ func (db *DB) Dialect() string { return db.dialect }
 // SQL is the underlying pool, for health checks and pool metrics.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
+// RiverDriver is River's driver over the pool, so that River's jobs live in this database and can
+// be inserted in the transactions of InTx (see SQLTx).
+func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
+	if db.dialect == Postgres {
+		return riverdatabasesql.New(db.sql)
+	}
+	return riversqlite.New(db.sql)
+}
+
 // Close closes the pool.
 func (db *DB) Close() error { return db.sql.Close() }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return translate(db.sql.PingContext(ctx)) }
 
-// Exclusively runs fn unless another instance is running the job of that name, and reports
-// whether it ran. On PostgreSQL a transaction-scoped advisory lock decides, and fn's storage calls
-// join that transaction; SQLite serves one process, which runs it.
-func (db *DB) Exclusively(ctx context.Context, name string, fn func(context.Context) error) (bool, error) {
-	if db.dialect != Postgres {
-		return true, fn(ctx)
-	}
-	ran := false
-	err := db.InTx(ctx, func(ctx context.Context) error {
-		if err := db.with(ctx).Raw("SELECT pg_try_advisory_xact_lock(hashtext(?))", name).Row().Scan(&ran); err != nil || !ran {
-			return err
-		}
-		return fn(ctx)
-	})
-	return ran, err
-}
-
-// Migrate applies every pending migration. On PostgreSQL a session lock makes concurrent
-// instances wait for each other.
+// Migrate applies every pending migration: ours, then River's (its job tables). On PostgreSQL
+// session locks make concurrent instances wait for each other.
 func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	p, err := db.migrator()
 	if err != nil {
@@ -204,16 +207,76 @@ func (db *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 	}
+	return db.migrateRiver(ctx, log)
+}
+
+// migrateRiver applies River's migrations. River's migrator takes no lock, so on PostgreSQL an
+// advisory lock, held on a connection of its own while the migrator works on others, serializes
+// instances; SQLite's migrations take its write lock.
+func (db *DB) migrateRiver(ctx context.Context, log *slog.Logger) error {
+	m, err := db.riverMigrator()
+	if err != nil {
+		return err
+	}
+	if db.dialect == Postgres {
+		c, err := db.sql.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate River: %w", err)
+		}
+		defer c.Close()
+		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('rapport.river_migrate'))"); err != nil {
+			return fmt.Errorf("migrate River: %w", err)
+		}
+		defer c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('rapport.river_migrate'))")
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("migrate River: %w", err)
+	}
+	for _, v := range res.Versions {
+		log.Info("migration applied", "river_version", v.Version, "name", v.Name, "duration", v.Duration)
+	}
 	return nil
 }
 
-// MigrationStatus lists each migration and whether it is applied.
-func (db *DB) MigrationStatus(ctx context.Context) ([]*goose.MigrationStatus, error) {
+func (db *DB) riverMigrator() (*rivermigrate.Migrator[*sql.Tx], error) {
+	return rivermigrate.New(db.RiverDriver(), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+}
+
+// MigrationStatus is one migration and whether it is applied.
+type MigrationStatus struct {
+	Source  string // the file, or River's migration
+	Version int
+	Applied bool
+}
+
+// MigrationStatus lists our migrations, then River's.
+func (db *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := db.migrator()
 	if err != nil {
 		return nil, err
 	}
-	return p.Status(ctx)
+	ours, err := p.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []MigrationStatus
+	for _, s := range ours {
+		out = append(out, MigrationStatus{Source: s.Source.Path, Version: int(s.Source.Version), Applied: s.State == goose.StateApplied})
+	}
+	m, err := db.riverMigrator()
+	if err != nil {
+		return nil, err
+	}
+	applied, err := m.ExistingVersions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range m.AllVersions() {
+		out = append(out, MigrationStatus{Source: "river " + v.Name, Version: v.Version,
+			Applied: slices.ContainsFunc(applied, func(a rivermigrate.Migration) bool { return a.Version == v.Version })})
+	}
+	return out, nil
 }
 
 func (db *DB) migrator() (*goose.Provider, error) {

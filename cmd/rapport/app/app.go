@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
 
 	"github.com/rapportcrm/rapport/api"
 	"github.com/rapportcrm/rapport/pkg/analytics"
@@ -19,9 +20,9 @@ import (
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/feedback"
-	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
+	"github.com/rapportcrm/rapport/pkg/queue"
 	"github.com/rapportcrm/rapport/pkg/redisx"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/timeline"
@@ -51,6 +52,8 @@ type Config struct {
 	MetricsElsewhere bool
 	CORSOrigins      []string
 	RequestTimeout   time.Duration
+	// Jobs tunes the job queue; the app adds its periodic tasks.
+	Jobs queue.Config
 	// Now is the services' clock: event.Now when nil; tests move it.
 	Now func() time.Time
 	// Redis, when set, keeps the limits for all instances and carries revocations to them; nil:
@@ -66,13 +69,13 @@ type App struct {
 	Auth      *auth.Service
 	Customers *customer.Service
 	Loyalty   *loyalty.Service
-	// Jobs runs the queued jobs; Run starts it, tests call RunNext.
-	Jobs        *job.Runner
+	// Jobs starts the background jobs; Run works them.
+	Jobs        *queue.Queue
 	idempotency *storage.IdempotencyStore
 }
 
 // New wires every service over db, and the router. Metrics go to registry.
-func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Registry) *App {
+func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Registry) (*App, error) {
 	now := cfg.Now
 	if now == nil {
 		now = event.Now
@@ -92,8 +95,15 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 	points := loyalty.NewService(db.LoyaltyProgramStore(), db.LedgerStore(), db.RewardStore(), db, customers, now)
 	fb := feedback.NewService(db.FeedbackStore(), db, customers, authStore, now)
 	contacts := contact.NewService(db.ContactStore(), db, customers, authStore)
-	jobs := job.NewRunner(db.JobStore(), log, now)
-	a := &App{DB: db, Log: log, Auth: authSvc, Customers: customers, Loyalty: points, Jobs: jobs, idempotency: db.IdempotencyStore()}
+	a := &App{DB: db, Log: log, Auth: authSvc, Customers: customers, Loyalty: points, idempotency: db.IdempotencyStore()}
+	// Each domain's River workers join these before the queue is built over them.
+	workers := river.NewWorkers()
+	cfg.Jobs.Tasks = append(cfg.Jobs.Tasks, a.tasks()...)
+	jobs, err := queue.New(db, db.JobStore(), workers, cfg.Jobs, log, now, registry)
+	if err != nil {
+		return nil, err
+	}
+	a.Jobs = jobs
 	a.Echo = api.New(api.Config{
 		Log:              log,
 		Registry:         registry,
@@ -118,7 +128,7 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		BodyBudget:       cfg.BodyBudget,
 		RequestTimeout:   cfg.RequestTimeout,
 	})
-	return a
+	return a, nil
 }
 
 // purchasePoints lets purchases earn through the loyalty service; the two domains name their
@@ -140,59 +150,32 @@ func (p purchasePoints) EarnForPurchases(ctx context.Context, actor event.Actor,
 
 var _ purchase.Points = purchasePoints{}
 
-// Run does the background work until ctx ends: it runs the queued jobs, purges expired
-// idempotency keys and finished jobs, and expires loyalty points, each hourly.
-func (a *App) Run(ctx context.Context) {
-	go a.hourly(ctx, "purge idempotency keys", func(ctx context.Context) error {
-		n, err := a.idempotency.Purge(ctx, time.Now().UTC())
-		a.logCount("purged idempotency keys", n)
-		return err
-	})
-	go a.hourly(ctx, "purge finished jobs", func(ctx context.Context) error {
-		n, err := a.DB.JobStore().PurgeJobs(ctx, time.Now().UTC().Add(-job.Retention))
-		a.logCount("purged finished jobs", n)
-		return err
-	})
-	go a.hourly(ctx, "expire loyalty points", a.expirePoints)
-	a.Jobs.Run(ctx)
+// Run does the background work until ctx ends (see queue.Queue.Run): the jobs that requests
+// start, and the tasks below, which River's leader enqueues hourly for the whole cluster.
+func (a *App) Run(ctx context.Context) error { return a.Jobs.Run(ctx) }
+
+func (a *App) tasks() []queue.Task {
+	return []queue.Task{
+		{Name: "idempotency.purge", Every: time.Hour, Run: func(ctx context.Context) error {
+			n, err := a.idempotency.Purge(ctx, time.Now().UTC())
+			if n > 0 {
+				a.Log.Info("purged idempotency keys", "count", n)
+			}
+			return err
+		}},
+		{Name: "loyalty.expire_points", Every: time.Hour, Run: a.expirePoints},
+	}
 }
 
-// expirePoints expires due loyalty points and re-checks tiers whose points left their window,
-// one instance at a time.
+// expirePoints expires due loyalty points and re-checks tiers whose points left their window.
 func (a *App) expirePoints(ctx context.Context) error {
-	var report loyalty.ExpireReport
-	_, err := a.DB.Exclusively(ctx, "loyalty-expiry", func(ctx context.Context) error {
-		var err error
-		if report, err = a.Loyalty.ExpireDue(ctx); err != nil {
-			return err
-		}
-		_, err = a.Loyalty.RetierDue(ctx)
-		return err
-	})
+	report, err := a.Loyalty.ExpireDue(ctx)
 	if report.Points > 0 {
 		a.Log.Info("expired loyalty points", "customers", report.Customers, "points", report.Points)
 	}
+	if err != nil {
+		return err
+	}
+	_, err = a.Loyalty.RetierDue(ctx)
 	return err
-}
-
-func (a *App) logCount(msg string, n int64) {
-	if n > 0 {
-		a.Log.Info(msg, "count", n)
-	}
-}
-
-// hourly runs task now and every hour until ctx ends, logging its failures.
-func (a *App) hourly(ctx context.Context, what string, task func(context.Context) error) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
-	for {
-		if err := task(ctx); err != nil && ctx.Err() == nil {
-			a.Log.Warn(what, "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
 }

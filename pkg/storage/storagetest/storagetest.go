@@ -18,6 +18,8 @@ import (
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the admin connection
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/migrations"
@@ -29,7 +31,13 @@ const EnvURL = "RAPPORT_TEST_DATABASE_URL"
 // New returns a fresh, migrated database that is dropped when the test ends.
 func New(t testing.TB) *storage.DB {
 	t.Helper()
-	url := URL(t)
+	return Open(t, URL(t))
+}
+
+// Open opens and migrates the database at url (from URL), closing it when the test ends; a test
+// opens one url twice for two instances of the service.
+func Open(t testing.TB, url string) *storage.DB {
+	t.Helper()
 	db, err := storage.Open(context.Background(), url, storage.Options{MaxOpenConns: 10, MaxIdleConns: 10})
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
@@ -81,8 +89,9 @@ func URL(t testing.TB) string {
 	return withDatabase(t, base, name)
 }
 
-// template returns a database migrated to the current migrations, creating it once for all test
-// processes: its name carries a hash of the migrations, and an advisory lock serialises creation.
+// template returns a database migrated to the current migrations, ours and River's, creating it
+// once for all test processes: its name carries a hash of the migrations, and an advisory lock
+// serialises creation.
 func template(t testing.TB, admin *sql.DB, base string) string {
 	t.Helper()
 	h := sha256.New()
@@ -94,6 +103,14 @@ func template(t testing.TB, admin *sql.DB, base string) string {
 		}
 		return nil
 	})
+	river, err := rivermigrate.New(riverdatabasesql.New(nil), nil)
+	if err != nil {
+		t.Fatalf("River's migrations: %v", err)
+	}
+	for _, m := range river.AllVersions() {
+		h.Write([]byte(m.Name))
+		h.Write([]byte(m.SQLUp))
+	}
 	name := "rapport_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
 	ctx := context.Background()
 	conn, err := admin.Conn(ctx)
