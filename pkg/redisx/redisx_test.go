@@ -145,7 +145,8 @@ func TestKeysAreNamespacedAndHashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 1 || !strings.HasPrefix(keys[0], "rate:"+prefix+":rl:login-account:") || strings.Contains(keys[0], "ada") {
+	if len(keys) != 1 || !strings.HasPrefix(keys[0], "rate:"+prefix+":rl:login-account:") ||
+		strings.Contains(strings.TrimPrefix(keys[0], "rate:"+prefix), "ada") { // the random prefix may spell it
 		t.Fatalf("keys %v", keys)
 	}
 }
