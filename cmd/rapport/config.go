@@ -37,6 +37,7 @@ type config struct {
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	FeedRetention   time.Duration `env:"FEED_RETENTION" envDefault:"720h"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 }
 
@@ -63,7 +64,7 @@ func loadConfig() (config, error) {
 		bad("DEFAULT_REGION", "must be an ISO 3166-1 alpha-2 region such as US or DE, not %q", cfg.DefaultRegion)
 	}
 	for name, d := range map[string]time.Duration{"ACCESS_TOKEN_TTL": cfg.AccessTokenTTL, "REFRESH_TOKEN_TTL": cfg.RefreshTokenTTL,
-		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout} {
+		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout, "FEED_RETENTION": cfg.FeedRetention} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 15m")
 		}

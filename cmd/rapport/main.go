@@ -104,7 +104,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
-		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20,
+		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, FeedRetention: cfg.FeedRetention,
 	}, log, registry)
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -120,3 +120,13 @@ func TestPageWaits(t *testing.T) {
 		t.Fatalf("at the deadline: %+v after %d reads, %v", p, len(s.reads), err)
 	}
 }
+
+func TestPageEndsQuietlyWhenTheClientLeaves(t *testing.T) {
+	s := &fakeStore{batches: []Batch{{End: Position{Tx: 5}}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(2*Poll, cancel)
+	p, err := service(s).Page(ctx, org, Request{After: &Cursor{At: clock}, Limit: 5, Wait: time.Minute})
+	if err != nil || len(p.Events) != 0 || p.Next.Position != (Position{Tx: 5}) {
+		t.Fatalf("a wait whose client left: %+v, %v", p, err)
+	}
+}

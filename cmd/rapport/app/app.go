@@ -18,6 +18,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/feed"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/job"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
@@ -51,6 +52,8 @@ type Config struct {
 	MetricsElsewhere bool
 	CORSOrigins      []string
 	RequestTimeout   time.Duration
+	// FeedRetention is how long the events feed keeps events available; 30 days when zero.
+	FeedRetention time.Duration
 	// Now is the services' clock: event.Now when nil; tests move it.
 	Now func() time.Time
 }
@@ -98,6 +101,7 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		Customers:        customers,
 		Contacts:         contacts,
 		Timeline:         timeline.NewService(db.TimelineStore(), customers),
+		Feed:             feed.NewService(db.FeedStore(), cfg.FeedRetention, now),
 		Feedback:         fb,
 		Purchases:        purchase.NewService(db.PurchaseStore(), db, customers, purchasePoints{points}),
 		Loyalty:          points,
