@@ -31,6 +31,9 @@
 //	@tag.name					customers
 //	@tag.description			Customers: the record, search and lists, batch upserts, merging duplicates, soft deletion, the timeline and the 360° summary.
 //
+//	@tag.name					events
+//	@tag.description			The change feed: every change in the organization in one order that never skips, with long polling.
+//
 //	@tag.name					feedback
 //	@tag.description			Surveys (NPS, CSAT, CES), complaints with their workflow and service levels, suggestions and compliments, and their figures.
 //
@@ -63,6 +66,7 @@ import (
 	"github.com/rapportcrm/rapport/api/authapi"
 	"github.com/rapportcrm/rapport/api/contactapi"
 	"github.com/rapportcrm/rapport/api/customerapi"
+	"github.com/rapportcrm/rapport/api/eventapi"
 	"github.com/rapportcrm/rapport/api/feedbackapi"
 	"github.com/rapportcrm/rapport/api/loyaltyapi"
 	"github.com/rapportcrm/rapport/api/mid"
@@ -75,6 +79,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/feed"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/idempotency"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
@@ -92,6 +97,7 @@ type Config struct {
 	Customers   *customer.Service
 	Contacts    *contact.Service
 	Timeline    *timeline.Service
+	Feed        *feed.Service
 	Feedback    *feedback.Service
 	Purchases   *purchase.Service
 	Loyalty     *loyalty.Service
@@ -164,6 +170,7 @@ func New(cfg Config) *echo.Echo {
 	customerapi.Register(private, cfg.Customers)
 	contactapi.Register(private, cfg.Contacts)
 	timelineapi.Register(private, cfg.Timeline)
+	eventapi.Register(private, cfg.Feed)
 	feedbackapi.Register(private, cfg.Feedback)
 	summaryapi.Register(private, cfg.Customers, cfg.Contacts, cfg.Feedback)
 	purchaseapi.Register(private, cfg.Purchases)

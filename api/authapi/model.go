@@ -106,7 +106,8 @@ type CreateAPIKeyRequest struct {
 	Name string `json:"name" validate:"required,max=200" example:"Shop sync"`
 	// Any of customers:read, customers:write, customers:admin, contacts:read, contacts:write,
 	// feedback:read, feedback:write, feedback:admin, purchases:read, purchases:write,
-	// loyalty:read, loyalty:write, loyalty:admin, analytics:read, analytics:admin, users:read, organization:read.
+	// loyalty:read, loyalty:write, loyalty:admin, analytics:read, analytics:admin, users:read, organization:read,
+	// events:read (the feed shows the events of the families the key may read).
 	// A write scope includes the matching read scope.
 	Scopes    []string   `json:"scopes" validate:"required,min=1,max=20" example:"customers:write"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/rapportcrm/rapport/api/eventapi"
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/chart"
@@ -325,7 +326,7 @@ func (h handlers) transitions(c echo.Context) error {
 	}
 	out := TransitionList{Data: make([]Transition, len(moves))}
 	for i, m := range moves {
-		out.Data[i] = Transition{From: m.From, To: m.To, Note: m.Note, Actor: Actor{Type: m.Actor.Kind, ID: m.Actor.ID.String()}, At: m.At}
+		out.Data[i] = Transition{From: m.From, To: m.To, Note: m.Note, Actor: eventapi.ToActor(m.Actor), At: m.At}
 	}
 	return c.JSON(http.StatusOK, out)
 }

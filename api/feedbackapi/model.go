@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rapportcrm/rapport/api/eventapi"
 	"github.com/rapportcrm/rapport/api/web"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 )
@@ -136,19 +137,13 @@ type TransitionRequest struct {
 	Resolution string `json:"resolution,omitempty" validate:"max=20000"`
 } // @name TransitionRequest
 
-// Actor is who made a change.
-type Actor struct {
-	Type string `json:"type" enums:"user,api_key,system"`
-	ID   string `json:"id" format:"uuid"`
-} // @name Actor
-
 // Transition is one recorded move of a complaint.
 type Transition struct {
-	From  string    `json:"from"`
-	To    string    `json:"to"`
-	Note  string    `json:"note"`
-	Actor Actor     `json:"actor"`
-	At    time.Time `json:"at"`
+	From  string         `json:"from"`
+	To    string         `json:"to"`
+	Note  string         `json:"note"`
+	Actor eventapi.Actor `json:"actor"`
+	At    time.Time      `json:"at"`
 } // @name Transition
 
 // TransitionList is a complaint's moves, oldest first.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/web"
-	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/event"
 	"github.com/rapportcrm/rapport/pkg/page"
 	"github.com/rapportcrm/rapport/pkg/timeline"
@@ -45,7 +44,7 @@ func (h handlers) timeline(c echo.Context) error {
 	if err != nil {
 		return web.BadRequest("types", "%v", err)
 	}
-	if types = readable(mid.Principal(c), types); len(types) == 0 {
+	if types = mid.Principal(c).ReadableEvents(types); len(types) == 0 {
 		return c.JSON(http.StatusOK, web.NewPage(page.Result[event.Event]{}, toItem))
 	}
 	res, err := h.svc.Timeline(c.Request().Context(), mid.Principal(c).OrgID, id, types, req)
@@ -53,19 +52,4 @@ func (h handlers) timeline(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, web.NewPage(res, toItem))
-}
-
-// readable keeps the event types (all, when none are asked for) that the caller may read directly:
-// customers:read alone shows profile changes, not contact notes, complaint texts or ledger lines.
-func readable(p auth.Principal, types []string) []string {
-	if len(types) == 0 {
-		types = event.Types
-	}
-	kept := []string{}
-	for _, t := range types {
-		if p.CanReadEvent(t) {
-			kept = append(kept, t)
-		}
-	}
-	return kept
 }

@@ -60,6 +60,9 @@ var kinds = map[apperr.Kind]ProblemType{
 	apperr.KindUnavailable: {"unavailable", http.StatusServiceUnavailable, "Service unavailable",
 		"The server cannot answer now: its database is unreachable, or the request ran past its deadline and was abandoned.",
 		"Retry later, waiting longer each time. A POST is safe to retry with the same Idempotency-Key."},
+	apperr.KindGone: {"gone", http.StatusGone, "Gone",
+		"The events feed was given a cursor (after=) that points at an event older than the feed's retention (RAPPORT_FEED_RETENTION, 30 days by default, and an hour's grace): the feed no longer promises that it can hand out every event after it. Events are kept longer (timelines show them), but a follower that fell this far behind must not assume it saw everything.",
+		"Resynchronise: read the current records through the lists (on customers, updated_after= picks up what changed since your last sync), then follow the feed again from after=now, or from the start (no after), which is the oldest retained event."},
 }
 
 // specific are problem types narrower than their kind's, named by apperr.Error.Type.

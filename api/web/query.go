@@ -155,6 +155,23 @@ func (q *Query) Int(name string, lo, hi int) *int {
 	return &n
 }
 
+// Duration returns a duration parameter from 0 to max: a Go duration (30s, 1m) or whole seconds.
+func (q *Query) Duration(name string, max time.Duration) time.Duration {
+	v := q.String(name)
+	if v == "" {
+		return 0
+	}
+	d, err := time.ParseDuration(v)
+	if n, nerr := strconv.Atoi(v); nerr == nil && n >= 0 && n <= int(max/time.Second) {
+		d, err = time.Duration(n)*time.Second, nil
+	}
+	if err != nil || d < 0 || d > max {
+		q.fail(name, "must be a duration from 0 to %s, such as 30s, or whole seconds", max)
+		return 0
+	}
+	return d
+}
+
 // UUID returns a UUID parameter.
 func (q *Query) UUID(name string) *uuid.UUID {
 	v := q.String(name)

@@ -40,6 +40,7 @@ type config struct {
 	AuthCacheTTL    time.Duration `env:"AUTH_CACHE_TTL" envDefault:"5s"`
 	RedisURL        string        `env:"REDIS_URL"`
 	RequestTimeout  time.Duration `env:"REQUEST_TIMEOUT" envDefault:"30s"`
+	FeedRetention   time.Duration `env:"FEED_RETENTION" envDefault:"720h"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	JobWorkers      int           `env:"JOB_WORKERS" envDefault:"2"`
 	JobPollInterval time.Duration `env:"JOB_POLL_INTERVAL" envDefault:"1s"`
@@ -70,7 +71,7 @@ func loadConfig() (config, error) {
 	}
 	for name, d := range map[string]time.Duration{"ACCESS_TOKEN_TTL": cfg.AccessTokenTTL, "REFRESH_TOKEN_TTL": cfg.RefreshTokenTTL,
 		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout, "JOB_POLL_INTERVAL": cfg.JobPollInterval,
-		"JOB_TIMEOUT": cfg.JobTimeout} {
+		"JOB_TIMEOUT": cfg.JobTimeout, "FEED_RETENTION": cfg.FeedRetention} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 15m")
 		}

@@ -119,7 +119,7 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		RefreshTokenTTL: cfg.RefreshTokenTTL, LoginAttempts: cfg.LoginAttempts, AuthCacheTTL: cfg.AuthCacheTTL,
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
-		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, Redis: rdb,
+		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, Redis: rdb, FeedRetention: cfg.FeedRetention,
 		Jobs: queue.Config{Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, Timeout: cfg.JobTimeout, StopTimeout: cfg.ShutdownTimeout},
 	}, log, registry)
 	if err != nil {

@@ -23,6 +23,9 @@ const (
 	KindTooLarge
 	KindRateLimited
 	KindUnavailable
+	// KindGone: what the request names existed, but is kept no longer (a feed cursor past the
+	// retention).
+	KindGone
 )
 
 // FieldError names one offending input field (a dotted path such as "address.country").

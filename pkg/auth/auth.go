@@ -57,6 +57,8 @@ const (
 	UsersWrite       Permission = "users:write"
 	APIKeysWrite     Permission = "api_keys:write"
 	OrganizationRead Permission = "organization:read"
+	// EventsRead follows the events feed; each event shows only if the caller may read its family.
+	EventsRead Permission = "events:read"
 )
 
 // minimumRole is the least role that holds each permission.
@@ -69,6 +71,7 @@ var minimumRole = map[Permission]Role{
 	AnalyticsRead:    RoleViewer,
 	UsersRead:        RoleViewer,
 	OrganizationRead: RoleViewer,
+	EventsRead:       RoleViewer,
 	CustomersWrite:   RoleAgent,
 	ContactsWrite:    RoleAgent,
 	FeedbackWrite:    RoleAgent,
@@ -85,12 +88,12 @@ var minimumRole = map[Permission]Role{
 // Scopes lists the permissions an API key may hold. Managing users and keys is left to people.
 var Scopes = []Permission{CustomersRead, CustomersWrite, CustomersAdmin, ContactsRead, ContactsWrite, FeedbackRead,
 	FeedbackWrite, FeedbackAdmin, PurchasesRead, PurchasesWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin, AnalyticsRead,
-	AnalyticsAdmin, UsersRead, OrganizationRead}
+	AnalyticsAdmin, UsersRead, OrganizationRead, EventsRead}
 
 // eventReaders is the permission that reading each family of events takes: the same as reading
 // the records they describe.
 var eventReaders = map[string]Permission{
-	"customer": CustomersRead, "contact": ContactsRead, "feedback": FeedbackRead, "purchase": PurchasesRead,
+	"customer": CustomersRead, "contact": ContactsRead, "feedback": FeedbackRead, "feedback_sla": FeedbackRead, "purchase": PurchasesRead,
 	"loyalty": LoyaltyRead, "loyalty_program": LoyaltyRead, "loyalty_reward": LoyaltyRead,
 	"user": UsersRead, "api_key": UsersRead, "organization": OrganizationRead,
 }
@@ -101,6 +104,22 @@ func (p Principal) CanReadEvent(typ string) bool {
 	family, _, _ := strings.Cut(typ, ".")
 	perm, ok := eventReaders[family]
 	return ok && p.Can(perm)
+}
+
+// ReadableEvents keeps the event types (every type, when none are asked for) that the caller may
+// read: customers:read alone shows profile changes, not contact notes, complaint texts or ledger
+// lines.
+func (p Principal) ReadableEvents(types []string) []string {
+	if len(types) == 0 {
+		types = event.Types
+	}
+	kept := []string{}
+	for _, t := range types {
+		if p.CanReadEvent(t) {
+			kept = append(kept, t)
+		}
+	}
+	return kept
 }
 
 // Allows reports whether the role holds the permission.

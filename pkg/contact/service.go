@@ -139,7 +139,7 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, c Contact) (Con
 			return err
 		}
 		ev := s.event(actor, "contact.created", c)
-		ev.Changes = event.Diff(nil, c.snapshot())
+		ev.Changes, ev.Data = event.Diff(nil, c.snapshot()), c.resource()
 		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
@@ -197,7 +197,7 @@ func (s *Service) Update(ctx context.Context, actor event.Actor, id uuid.UUID, i
 			return err
 		}
 		ev := s.event(actor, "contact.updated", next)
-		ev.Changes = changes
+		ev.Changes, ev.Data = changes, next.resource()
 		updated = next
 		return s.store.RecordEvent(ctx, ev)
 	})
@@ -242,12 +242,25 @@ func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, i
 		if err := s.store.RefreshCustomer(ctx, c.OrgID, c.CustomerID); err != nil {
 			return err
 		}
-		return s.store.RecordEvent(ctx, s.event(actor, "contact.deleted", c))
+		ev := s.event(actor, "contact.deleted", c)
+		ev.Data = map[string]any{"id": c.ID.String(), "customer_id": c.CustomerID.String(), "external_ref": c.resource()["external_ref"],
+			"version": c.Version, "deleted_at": c.DeletedAt}
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("delete contact: %w", err)
 	}
 	return nil
+}
+
+// resource is the contact as the API answers it: what the events of a change carry in Data.
+func (c Contact) resource() map[string]any {
+	m := c.snapshot()
+	if c.ExternalRef == "" {
+		m["external_ref"] = nil
+	}
+	m["id"], m["version"], m["created_at"], m["updated_at"] = c.ID.String(), c.Version, c.CreatedAt, c.UpdatedAt
+	return m
 }
 
 // snapshot is the contact's writable state as plain values, for change records.

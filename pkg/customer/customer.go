@@ -170,6 +170,8 @@ type Store interface {
 	// Update writes c if the stored version is still prev, else answers ErrConcurrentWrite.
 	Update(ctx context.Context, c Customer, prev int64) error
 	Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
+	// GetMany returns the live customers among ids; their scores are left out.
+	GetMany(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) ([]Customer, error)
 	GetDeleted(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
 	ByExternalID(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
 	ByEmail(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)

@@ -38,6 +38,7 @@ type fakeStore struct {
 	InsertManyFn   func(ctx context.Context, cs []Customer, created []event.Event) (map[uuid.UUID]bool, error)
 	UpdateFn       func(ctx context.Context, c Customer, prev int64) error
 	GetFn          func(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
+	GetManyFn      func(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) ([]Customer, error)
 	GetDeletedFn   func(ctx context.Context, orgID, id uuid.UUID) (Customer, error)
 	ByExternalIDFn func(ctx context.Context, orgID uuid.UUID, externalID string) (Customer, error)
 	ByEmailFn      func(ctx context.Context, orgID uuid.UUID, email string) (Customer, error)
@@ -65,6 +66,10 @@ func (s *fakeStore) Update(ctx context.Context, c Customer, prev int64) error {
 
 func (s *fakeStore) Get(ctx context.Context, orgID, id uuid.UUID) (Customer, error) {
 	return s.GetFn(ctx, orgID, id)
+}
+
+func (s *fakeStore) GetMany(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) ([]Customer, error) {
+	return s.GetManyFn(ctx, orgID, ids)
 }
 
 func (s *fakeStore) GetDeleted(ctx context.Context, orgID, id uuid.UUID) (Customer, error) {

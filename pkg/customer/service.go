@@ -91,7 +91,7 @@ func (s *Service) prepare(ctx context.Context, actor event.Actor, c Customer) (C
 		return Customer{}, event.Event{}, err
 	}
 	ev := event.New(actor, "customer.created", "customer", c.ID)
-	ev.Changes = event.Diff(nil, c.snapshot())
+	ev.Changes, ev.Data = event.Diff(nil, c.snapshot()), c.resource()
 	return c, ev, nil
 }
 
@@ -232,14 +232,15 @@ func (s *Service) update(ctx context.Context, actor event.Actor, cur, next Custo
 		return Customer{}, false, s.explainDuplicate(ctx, next, err)
 	}
 	ev := event.New(actor, "customer.updated", "customer", next.ID)
-	ev.Changes = changes
+	ev.Changes, ev.Data = changes, next.resource()
 	if err := s.store.RecordEvent(ctx, ev); err != nil {
 		return Customer{}, false, err
 	}
 	for field, typ := range map[string]string{"lifecycle_stage": "customer.lifecycle_stage_changed", "status": "customer.status_changed"} {
 		if ch, ok := changes[field]; ok {
 			ev := event.New(actor, typ, "customer", next.ID)
-			ev.Data = map[string]any{"from": ch.Old, "to": ch.New}
+			ev.Data = next.resource()
+			ev.Data["from"], ev.Data["to"] = ch.Old, ch.New
 			if err := s.store.RecordEvent(ctx, ev); err != nil {
 				return Customer{}, false, err
 			}
@@ -271,9 +272,7 @@ func (s *Service) softDelete(ctx context.Context, actor event.Actor, c Customer,
 		return err
 	}
 	ev := event.New(actor, "customer.deleted", "customer", c.ID)
-	if mergedInto != nil {
-		ev.Data = map[string]any{"merged_into_id": mergedInto.String()}
-	}
+	ev.Data = c.tombstone()
 	return s.store.RecordEvent(ctx, ev)
 }
 
@@ -299,7 +298,9 @@ func (s *Service) Restore(ctx context.Context, actor event.Actor, id uuid.UUID) 
 			return s.explainDuplicate(ctx, c, err)
 		}
 		restored = c
-		return s.store.RecordEvent(ctx, event.New(actor, "customer.restored", "customer", c.ID))
+		ev := event.New(actor, "customer.restored", "customer", c.ID)
+		ev.Data = c.resource()
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return Customer{}, fmt.Errorf("restore customer: %w", err)
@@ -342,7 +343,8 @@ func (s *Service) Merge(ctx context.Context, actor event.Actor, survivorID, dupl
 			return err
 		}
 		ev := event.New(actor, "customer.merged", "customer", survivor.ID)
-		ev.Data = map[string]any{"duplicate_id": dup.ID.String()}
+		ev.Data = next.resource()
+		ev.Data["duplicate_id"] = dup.ID.String()
 		if err := s.store.RecordEvent(ctx, ev); err != nil {
 			return err
 		}
@@ -633,6 +635,56 @@ func (c Customer) snapshot() map[string]any {
 		m["acquisition_cost"] = map[string]any{"amount": c.AcquisitionCost.String(), "currency": c.AcquisitionCost.Currency}
 	}
 	return m
+}
+
+// resource is the customer as the API answers it, less what other records and the analytics keep
+// (the contact and purchase figures, the scores): what the events of a change carry in Data, so
+// that a follower of the feed can keep a copy without reading the customer back.
+func (c Customer) resource() map[string]any {
+	m := c.snapshot()
+	for _, k := range []string{"external_id", "email", "phone"} {
+		if m[k] == "" {
+			m[k] = nil
+		}
+	}
+	if a, ok := m["address"].(map[string]any); ok {
+		for k, v := range a {
+			if v == "" {
+				delete(a, k)
+			}
+		}
+	}
+	m["id"], m["marketing_consent_at"], m["version"], m["created_at"], m["updated_at"] = c.ID.String(), nil, c.Version, c.CreatedAt, c.UpdatedAt
+	if c.MarketingConsentAt != nil {
+		m["marketing_consent_at"] = *c.MarketingConsentAt
+	}
+	return m
+}
+
+// tombstone is what a customer's deletion carries: enough for a follower to find its copy (by id,
+// external_id or email) and remove it, or re-point it to the customer it was merged into.
+func (c Customer) tombstone() map[string]any {
+	r := c.resource()
+	m := map[string]any{"id": r["id"], "external_id": r["external_id"], "email": r["email"], "version": c.Version,
+		"updated_at": c.UpdatedAt, "deleted_at": c.DeletedAt, "merged_into_id": nil}
+	if c.MergedIntoID != nil {
+		m["merged_into_id"] = c.MergedIntoID.String()
+	}
+	return m
+}
+
+// Resources answers the live customers among ids as the events of a change carry them, for the
+// events another domain records of the customers it changed.
+func (s *Service) Resources(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]map[string]any, error) {
+	cs, err := s.store.GetMany(ctx, orgID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[uuid.UUID]map[string]any, len(cs))
+	for _, c := range cs {
+		out[c.ID] = c.resource()
+	}
+	return out, nil
 }
 
 // SetStageOrStatus moves a customer to another lifecycle stage or status (whichever is not

@@ -14,6 +14,7 @@ var Types = []string{
 	"customer.created", "customer.deleted", "customer.lifecycle_stage_changed", "customer.merged",
 	"customer.restored", "customer.status_changed", "customer.updated",
 	"feedback.created", "feedback.deleted", "feedback.status_changed", "feedback.updated",
+	"feedback_sla.updated",
 	"loyalty.adjust", "loyalty.earn", "loyalty.expire", "loyalty.redeem", "loyalty.reverse",
 	"loyalty.redemption_cancelled", "loyalty.reward_redeemed", "loyalty.tier_changed",
 	"loyalty_program.updated", "loyalty_reward.created", "loyalty_reward.updated",

@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -179,7 +180,7 @@ func (s *Service) Create(ctx context.Context, actor event.Actor, f Feedback) (Fe
 			return err
 		}
 		ev := s.event(actor, "feedback.created", f)
-		ev.Changes = event.Diff(nil, f.snapshot())
+		ev.Changes, ev.Data = event.Diff(nil, f.snapshot()), f.resource()
 		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
@@ -205,8 +206,9 @@ func (s *Service) current(ctx context.Context, orgID, id uuid.UUID, ifMatch *int
 	return f, err
 }
 
-// write stores next over cur with an event of the given type, unless nothing changed.
-func (s *Service) write(ctx context.Context, actor event.Actor, typ string, cur, next Feedback, data map[string]any) (Feedback, error) {
+// write stores next over cur with an event of the given type, unless nothing changed. The event's
+// data is next as the API answers it, with what extra says of the change.
+func (s *Service) write(ctx context.Context, actor event.Actor, typ string, cur, next Feedback, extra map[string]any) (Feedback, error) {
 	changes := event.Diff(cur.snapshot(), next.snapshot())
 	if len(changes) == 0 {
 		return cur, nil
@@ -216,7 +218,8 @@ func (s *Service) write(ctx context.Context, actor event.Actor, typ string, cur,
 		return Feedback{}, err
 	}
 	ev := s.event(actor, typ, next)
-	ev.Changes, ev.Data = changes, data
+	ev.Changes, ev.Data = changes, next.resource()
+	maps.Copy(ev.Data, extra)
 	return next, s.store.RecordEvent(ctx, ev)
 }
 
@@ -267,7 +270,9 @@ func (s *Service) Delete(ctx context.Context, actor event.Actor, id uuid.UUID, i
 		if err := s.store.Update(ctx, f, prev); err != nil {
 			return err
 		}
-		return s.store.RecordEvent(ctx, s.event(actor, "feedback.deleted", f))
+		ev := s.event(actor, "feedback.deleted", f)
+		ev.Data = map[string]any{"id": f.ID.String(), "customer_id": f.CustomerID.String(), "version": f.Version, "deleted_at": f.DeletedAt}
+		return s.store.RecordEvent(ctx, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("delete feedback: %w", err)
@@ -387,6 +392,14 @@ func slaData(slas []SLA) []map[string]any {
 		out[i] = map[string]any{"priority": s.Priority, "first_response_minutes": s.FirstResponse.Minutes(), "resolution_minutes": s.Resolution.Minutes()}
 	}
 	return out
+}
+
+// resource is the feedback as the API answers it, less what it computes when it answers (the
+// service-level states, the next statuses): what the events of a change carry in Data.
+func (f Feedback) resource() map[string]any {
+	m := f.snapshot()
+	m["id"], m["version"], m["created_at"], m["updated_at"] = f.ID.String(), f.Version, f.CreatedAt, f.UpdatedAt
+	return m
 }
 
 // snapshot is the feedback's state as plain values, for change records.

@@ -3,6 +3,7 @@ package feedback
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -70,7 +71,15 @@ func (d *desk) service() *Service {
 			return contactID == alicesContact && customerID == alice || contactID == bobsContact && customerID == bob, nil
 		},
 		RecordEventFn: func(_ context.Context, e event.Event) error {
-			d.events = append(d.events, fmt.Sprint(e.Type, " ", e.Data))
+			// The data is the feedback as the change left it; the tests compare what it says beside that.
+			if e.Data["id"] != e.SubjectID.String() || e.Data["version"] == nil {
+				return fmt.Errorf("%s: the data %v is not the feedback after the change", e.Type, e.Data)
+			}
+			extra := maps.Clone(e.Data)
+			for k := range (Feedback{}).resource() {
+				delete(extra, k)
+			}
+			d.events = append(d.events, fmt.Sprint(e.Type, " ", extra))
 			return nil
 		},
 	}

@@ -30,6 +30,7 @@ func (fakeTx) InTx(ctx context.Context, fn func(context.Context) error) error { 
 type fakeCustomers struct {
 	CheckLiveFn func(ctx context.Context, orgID, id uuid.UUID) error
 	LiveFn      func(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+	ResourcesFn func(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]map[string]any, error)
 }
 
 func (f *fakeCustomers) CheckLive(ctx context.Context, orgID, id uuid.UUID) error {
@@ -38,6 +39,10 @@ func (f *fakeCustomers) CheckLive(ctx context.Context, orgID, id uuid.UUID) erro
 
 func (f *fakeCustomers) Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
 	return f.LiveFn(ctx, orgID, ids)
+}
+
+func (f *fakeCustomers) Resources(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]map[string]any, error) {
+	return f.ResourcesFn(ctx, orgID, ids)
 }
 
 type fakePoints struct {

@@ -134,6 +134,9 @@ type Customers interface {
 	CheckLive(ctx context.Context, orgID, id uuid.UUID) error
 	// Live answers which of the ids are live customers of the organization.
 	Live(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error)
+	// Resources answers the live customers among ids as the events of a change carry them (the
+	// events of the stage and status moves that purchases make).
+	Resources(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]map[string]any, error)
 }
 
 // MaxBatch is the most purchases one batch may carry.

@@ -156,7 +156,7 @@ func (s *Service) CreateForCustomer(ctx context.Context, actor event.Actor, cust
 
 func (s *Service) createdEvent(actor event.Actor, p Purchase) event.Event {
 	ev := s.event(actor, "purchase.created", p)
-	ev.Data = map[string]any{"amount": p.Amount.String(), "currency": p.Amount.Currency, "channel": p.Channel, "external_id": p.ExternalID}
+	ev.Data = p.resource()
 	return ev
 }
 
@@ -198,9 +198,20 @@ func (s *Service) afterPurchases(ctx context.Context, actor event.Actor, fresh [
 		if err != nil {
 			return err
 		}
+		if len(moved) == 0 {
+			continue
+		}
+		moves, err := s.customers.Resources(ctx, actor.OrgID, moved) // the customers as the move left them
+		if err != nil {
+			return err
+		}
 		for _, id := range moved {
 			ev := event.New(actor, m.typ, "customer", id)
-			ev.Data = map[string]any{"from": m.from, "to": m.to, "reason": m.reason}
+			ev.Data = moves[id]
+			if ev.Data == nil {
+				ev.Data = map[string]any{}
+			}
+			ev.Data["from"], ev.Data["to"], ev.Data["reason"] = m.from, m.to, m.reason
 			events = append(events, ev)
 		}
 	}
@@ -265,7 +276,8 @@ func (s *Service) Refund(ctx context.Context, actor event.Actor, id uuid.UUID, a
 			}
 		}
 		ev := s.event(actor, "purchase.refunded", p)
-		ev.Data = map[string]any{"amount": refund.String(), "currency": p.Amount.Currency, "refunded_total": p.RefundedAmount.String(), "status": p.Status}
+		ev.Data = p.resource()
+		ev.Data["refund"] = map[string]any{"amount": refund.String(), "currency": refund.Currency}
 		refunded = p
 		return s.store.RecordEvent(ctx, ev)
 	})
@@ -368,4 +380,30 @@ func (s *Service) Batch(ctx context.Context, actor event.Actor, items []BatchIte
 		return nil, fmt.Errorf("purchase batch: %w", err)
 	}
 	return results, nil
+}
+
+// resource is the purchase as the API answers it, less what only the request that recorded it
+// learns (points_earned): what the events of a change carry in Data.
+func (p Purchase) resource() map[string]any {
+	items := make([]map[string]any, len(p.Items))
+	for i, it := range p.Items {
+		items[i] = map[string]any{"quantity": it.Quantity, "unit_price": it.UnitPrice.String()}
+		if it.SKU != "" {
+			items[i]["sku"] = it.SKU
+		}
+		if it.Name != "" {
+			items[i]["name"] = it.Name
+		}
+	}
+	m := map[string]any{
+		"id": p.ID.String(), "customer_id": p.CustomerID.String(), "external_id": nil,
+		"amount":          map[string]any{"amount": p.Amount.String(), "currency": p.Amount.Currency},
+		"refunded_amount": map[string]any{"amount": money.Money{Amount: p.RefundedAmount, Currency: p.Amount.Currency}.String(), "currency": p.Amount.Currency},
+		"occurred_at":     p.OccurredAt, "channel": p.Channel, "items": items, "status": p.Status,
+		"version": p.Version, "created_at": p.CreatedAt, "updated_at": p.UpdatedAt,
+	}
+	if p.ExternalID != "" {
+		m["external_id"] = p.ExternalID
+	}
+	return m
 }

@@ -80,6 +80,9 @@ func (s *shop) service() *Service {
 		},
 		RecordEventsFn: func(_ context.Context, events []event.Event) error {
 			for _, e := range events {
+				if e.Data["id"] != e.SubjectID.String() || e.Data["from"] == nil || e.Data["to"] == nil {
+					return fmt.Errorf("%s: the data %v is not the customer with its move", e.Type, e.Data)
+				}
 				s.moved = append(s.moved, e.Type+" "+names[e.SubjectID])
 			}
 			return nil
@@ -91,6 +94,12 @@ func (s *shop) service() *Service {
 			live[id] = stage[id] != ""
 		}
 		return live, nil
+	}, ResourcesFn: func(_ context.Context, _ uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]map[string]any, error) {
+		out := map[uuid.UUID]map[string]any{}
+		for _, id := range ids {
+			out[id] = map[string]any{"id": id.String(), "lifecycle_stage": stage[id], "status": status[id]}
+		}
+		return out, nil
 	}}
 	points := &fakePoints{EarnForPurchasesFn: func(_ context.Context, _ event.Actor, earnings []Earning) ([]Earned, error) {
 		s.earned = append(s.earned, earnings...)

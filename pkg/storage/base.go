@@ -100,6 +100,10 @@ func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
 	if c.columnWise(len(events)) {
 		return c.recordEventColumns(ctx, events)
 	}
+	columns, row := eventColumns, placeholders(eventColumnCount)
+	if c.dialect == SQLite { // PostgreSQL's txid defaults to the writing transaction's id
+		columns, row = columns+", txid", strings.TrimSuffix(row, ")")+", "+sqliteTxid+")"
+	}
 	size := c.chunk()
 	for start := 0; start < len(events); start += size {
 		chunk := events[start:min(start+size, len(events))]
@@ -107,7 +111,8 @@ func (c conn) RecordEvents(ctx context.Context, events []event.Event) error {
 		for _, e := range chunk {
 			values = append(values, eventValues(e)...)
 		}
-		err := c.with(ctx).Exec("INSERT INTO events ("+eventColumns+") VALUES "+rowPlaceholders(eventColumnCount, len(chunk)), values...).Error
+		rows := strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)), ", ")
+		err := c.with(ctx).Exec("INSERT INTO events ("+columns+") VALUES "+rows, values...).Error
 		if err != nil {
 			return fmt.Errorf("record events: %w", translate(err))
 		}

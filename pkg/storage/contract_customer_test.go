@@ -267,6 +267,24 @@ func TestCustomerStore(t *testing.T) {
 			must(t, err)
 			wantSet(t, "one id", trueKeys(got), live.ID)
 		}},
+		{"GetMany returns the live customers of the organization among the ids, past a thousand ids", func(t *testing.T) {
+			live, other := f.customer(t, f.org), f.customer(t, f.org, func(c *customer.Customer) { c.Tags = []string{"vip"} })
+			gone := f.softDelete(t, f.customer(t, f.org))
+			foreign := f.customer(t, f.other)
+			asked := []uuid.UUID{gone.ID, foreign.ID, live.ID}
+			for range 1000 {
+				asked = append(asked, newID())
+			}
+			got, err := s.GetMany(f.ctx, f.org, append(asked, other.ID))
+			must(t, err)
+			wantSet(t, "live", ids(got, customerID), live.ID, other.ID)
+			for _, c := range got {
+				sameCustomer(t, c, f.get(t, c))
+			}
+			got, err = s.GetMany(f.ctx, f.org, nil)
+			must(t, err)
+			wantEqual(t, "no ids", len(got), 0)
+		}},
 		{"MoveRecords re-points every record of the duplicate to the survivor and recomputes both", func(t *testing.T) {
 			from := f.customer(t, f.org)
 			// The survivor's own referrer is the merge's to settle: MoveRecords leaves it.

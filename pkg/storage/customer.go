@@ -386,6 +386,27 @@ func (s *CustomerStore) Get(ctx context.Context, orgID, id uuid.UUID) (customer.
 	return scanOne(s.with(ctx).Raw(getCustomer, orgID, id).Row())
 }
 
+// GetMany returns the live customers among ids, without their scores (on PostgreSQL with the
+// ids as one array).
+func (s *CustomerStore) GetMany(ctx context.Context, orgID uuid.UUID, ids []uuid.UUID) ([]customer.Customer, error) {
+	var out []customer.Customer
+	for start := 0; start < len(ids); start += 1000 {
+		chunk := ids[start:min(start+1000, len(ids))]
+		q := s.live(ctx, orgID).Where("id IN ?", chunk)
+		if s.dialect == Postgres {
+			q = s.live(ctx, orgID).Where("id = ANY(?)", pgArray(pgUUIDs(chunk)))
+		}
+		var rows []customerRow
+		if err := q.Find(&rows).Error; err != nil {
+			return nil, translate(err)
+		}
+		for _, r := range rows {
+			out = append(out, r.toCustomer())
+		}
+	}
+	return out, nil
+}
+
 // GetDeleted returns a soft-deleted customer.
 func (s *CustomerStore) GetDeleted(ctx context.Context, orgID, id uuid.UUID) (customer.Customer, error) {
 	return s.take(s.with(ctx).Where("customers.org_id = ? AND id = ? AND customers.deleted_at IS NOT NULL", orgID, id))

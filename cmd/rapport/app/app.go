@@ -19,6 +19,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/contact"
 	"github.com/rapportcrm/rapport/pkg/customer"
 	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/feed"
 	"github.com/rapportcrm/rapport/pkg/feedback"
 	"github.com/rapportcrm/rapport/pkg/loyalty"
 	"github.com/rapportcrm/rapport/pkg/purchase"
@@ -54,6 +55,8 @@ type Config struct {
 	RequestTimeout   time.Duration
 	// Jobs tunes the job queue; the app adds its periodic tasks.
 	Jobs queue.Config
+	// FeedRetention is how long the events feed keeps events available; 30 days when zero.
+	FeedRetention time.Duration
 	// Now is the services' clock: event.Now when nil; tests move it.
 	Now func() time.Time
 	// Redis, when set, keeps the limits for all instances and carries revocations to them; nil:
@@ -112,6 +115,7 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		Customers:        customers,
 		Contacts:         contacts,
 		Timeline:         timeline.NewService(db.TimelineStore(), customers),
+		Feed:             feed.NewService(db.FeedStore(), cfg.FeedRetention, now),
 		Feedback:         fb,
 		Purchases:        purchase.NewService(db.PurchaseStore(), db, customers, purchasePoints{points}),
 		Loyalty:          points,

@@ -15,12 +15,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the admin connection
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/rapportcrm/rapport/pkg/feed"
 	"github.com/rapportcrm/rapport/pkg/storage"
 	"github.com/rapportcrm/rapport/pkg/storage/migrations"
 )
@@ -156,4 +158,31 @@ func withDatabase(t testing.TB, base, name string) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// FeedSettled waits until the events feed hands out every event committed before the call. On
+// PostgreSQL the feed stops below the oldest transaction still writing anywhere in the cluster,
+// and other tests' databases share it: their transactions hold the feed back for a moment.
+func FeedSettled(t testing.TB, db *storage.DB) {
+	t.Helper()
+	if db.Dialect() != storage.Postgres {
+		return // SQLite's feed shows every committed event at once
+	}
+	ctx := context.Background()
+	var now uint64
+	if err := db.SQL().QueryRowContext(ctx, "SELECT pg_current_xact_id()::text::int8").Scan(&now); err != nil {
+		t.Fatalf("read the transaction id: %v", err)
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		b, err := db.FeedStore().Read(ctx, feed.Query{Types: []string{}})
+		if err != nil {
+			t.Fatalf("read the feed's end: %v", err)
+		}
+		if b.End.Tx > now {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed stayed below transaction %d for a minute (at %d): a transaction is left open", now, b.End.Tx)
+		}
+	}
 }
