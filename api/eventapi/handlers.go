@@ -50,7 +50,7 @@ import (
 //	@Security		BearerAuth
 //	@Param			after	query		string	false	"next_cursor of the previous page, or now; absent: from the oldest retained event"
 //	@Param			types	query		string	false	"Comma-separated event types to keep, each also as prefix.*, e.g. customer.*,feedback.created"
-//	@Param			limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param			limit	query		int		false	"Page size, 1 to 200; a page ends early, with next_cursor, once its events pass about 1 MiB"	default(50)
 //	@Param			wait	query		string	false	"When nothing is ready, wait up to this long for an event: a duration such as 30s, or whole seconds, up to 60 s"
 //	@Success		200		{object}	Page
 //	@Failure		400,401,403,410,429,500,503	{object}	web.Problem

@@ -41,11 +41,59 @@ type Event struct {
 	CustomerID *string `json:"customer_id" format:"uuid" extensions:"x-nullable"`
 	Actor      Actor   `json:"actor"`
 	// The fields that changed, with their old and new values; {} when the event records none.
-	Changes map[string]Change `json:"changes"`
+	Changes RawChanges `json:"changes"`
 	// The record after the change, as the API names its fields (see the operation's description);
 	// {} when the event carries nothing.
-	Data map[string]any `json:"data"`
+	Data RawData `json:"data"`
 } // @name Event
+
+// RawChanges is an event's changes, {field: {old, new}}, as JSON: a stored event's are handed on
+// as they were written, without decoding them. The document shows it as Changes (swag.overrides).
+type RawChanges json.RawMessage
+
+// Changes documents RawChanges.
+type Changes map[string]Change // @name EventChanges
+
+// RawData is an event's data as JSON, handed on as it was written. The document shows it as
+// Data (swag.overrides).
+type RawData json.RawMessage
+
+// Data documents RawData.
+type Data map[string]any // @name EventData
+
+// MarshalJSON writes the JSON, or {} when there is none.
+func (r RawChanges) MarshalJSON() ([]byte, error) { return orEmptyObject(r), nil }
+
+// MarshalJSON writes the JSON, or {} when there is none.
+func (r RawData) MarshalJSON() ([]byte, error) { return orEmptyObject(r), nil }
+
+func orEmptyObject(b []byte) []byte {
+	if len(b) == 0 || string(b) == "null" {
+		return []byte("{}")
+	}
+	return b
+}
+
+// Raw returns an event's changes and data as JSON: as stored for an event read back, else encoded
+// from its Changes and Data.
+func Raw(e event.Event) (RawChanges, RawData) {
+	if e.Stored != nil {
+		return e.Stored.Changes, e.Stored.Data
+	}
+	var changes []byte
+	if len(e.Changes) > 0 {
+		m := make(map[string]Change, len(e.Changes))
+		for k, ch := range e.Changes {
+			m[k] = Change{Old: ch.Old, New: ch.New}
+		}
+		changes, _ = json.Marshal(m) // values that came from JSON
+	}
+	var data []byte
+	if len(e.Data) > 0 {
+		data, _ = json.Marshal(e.Data)
+	}
+	return changes, data
+}
 
 // Page is one page of the feed.
 type Page struct {
@@ -60,28 +108,11 @@ type Page struct {
 // ToEvent is an event as the feed answers it and webhooks deliver it.
 func ToEvent(e event.Event) Event {
 	out := Event{ID: e.ID.String(), Type: e.Type, OccurredAt: e.OccurredAt, SubjectType: e.SubjectType, SubjectID: e.SubjectID.String(),
-		Actor: ToActor(e.Actor), Changes: Changes(e), Data: e.Data}
+		Actor: ToActor(e.Actor)}
+	out.Changes, out.Data = Raw(e)
 	if e.CustomerID != nil {
 		id := e.CustomerID.String()
 		out.CustomerID = &id
-	}
-	if out.Changes == nil {
-		out.Changes = map[string]Change{}
-	}
-	if out.Data == nil {
-		out.Data = map[string]any{}
-	}
-	return out
-}
-
-// Changes are an event's changes as answers show them; nil when it records none.
-func Changes(e event.Event) map[string]Change {
-	if len(e.Changes) == 0 {
-		return nil
-	}
-	out := make(map[string]Change, len(e.Changes))
-	for k, ch := range e.Changes {
-		out[k] = Change{Old: ch.Old, New: ch.New}
 	}
 	return out
 }

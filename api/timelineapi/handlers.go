@@ -24,7 +24,7 @@ import (
 //	@Security		BearerAuth
 //	@Param			id		path		string	true	"Customer id"	format(uuid)
 //	@Param			types	query		string	false	"Comma-separated event types to keep, e.g. contact.created,customer.lifecycle_stage_changed"
-//	@Param			limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param			limit	query		int		false	"Page size, 1 to 200; a page ends early, with next_cursor, once its events pass about 1 MiB"	default(50)
 //	@Param			cursor	query		string	false	"next_cursor of the previous page"
 //	@Param			sort	query		string	false	"Order"	Enums(-occurred_at, occurred_at)	default(-occurred_at)
 //	@Success		200		{object}	web.Page{data=[]Item}

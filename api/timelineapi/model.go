@@ -17,12 +17,15 @@ type Item struct {
 	Actor       eventapi.Actor `json:"actor"`
 	SubjectType string         `json:"subject_type" example:"contact"`
 	SubjectID   string         `json:"subject_id" format:"uuid"`
-	// The fields that changed, with their old and new values.
-	Changes map[string]eventapi.Change `json:"changes,omitempty"`
-	Data    map[string]any             `json:"data,omitempty"`
+	// The fields that changed, with their old and new values; {} when the event records none.
+	Changes eventapi.RawChanges `json:"changes"`
+	// The record after the change and what the event says beside it; {} when it carries nothing.
+	Data eventapi.RawData `json:"data"`
 } // @name TimelineItem
 
 func toItem(e event.Event) Item {
-	return Item{ID: e.ID.String(), Type: e.Type, OccurredAt: e.OccurredAt, Actor: eventapi.ToActor(e.Actor),
-		SubjectType: e.SubjectType, SubjectID: e.SubjectID.String(), Changes: eventapi.Changes(e), Data: e.Data}
+	item := Item{ID: e.ID.String(), Type: e.Type, OccurredAt: e.OccurredAt, Actor: eventapi.ToActor(e.Actor),
+		SubjectType: e.SubjectType, SubjectID: e.SubjectID.String()}
+	item.Changes, item.Data = eventapi.Raw(e)
+	return item
 }

@@ -188,3 +188,20 @@ func (j *jsonValue[T]) Scan(src any) error {
 
 // GormDataType tells GORM that the column holds one JSON value, not the struct's fields.
 func (jsonValue[T]) GormDataType() string { return "json" }
+
+// rawJSON reads a JSON column as its text, undecoded (a copy: the driver reuses its buffer).
+type rawJSON []byte
+
+func (r *rawJSON) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*r = nil
+	case string:
+		*r = rawJSON(v)
+	case []byte:
+		*r = append(rawJSON(nil), v...)
+	default:
+		return errors.New("rawJSON: unsupported source type")
+	}
+	return nil
+}

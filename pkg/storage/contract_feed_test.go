@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -83,6 +84,23 @@ func TestFeedStore(t *testing.T) {
 			if end.Less(all) {
 				t.Fatalf("with no type to read, the end %v is behind the events' end %v", end, all)
 			}
+		}},
+		{"Read ends a page of large events once it passes 1 MiB, and the next page goes on", func(t *testing.T) {
+			_, end := f.readAll(t, f.org, start, nil, 200)
+			c := f.customer(t, f.org)
+			_, end = f.readAll(t, f.org, end, nil, 200) // past c's creation
+			big := map[string]any{"text": strings.Repeat("x", 400<<10)}
+			var want []uuid.UUID
+			for range 3 {
+				want = append(want, f.record(t, c, "customer.noted", f.now, big).ID)
+			}
+			storagetest.FeedSettled(t, f.db)
+			b, err := s.Read(f.ctx, feed.Query{OrgID: f.org, After: end, Limit: 50})
+			must(t, err)
+			wantEqual(t, "events on the first page", len(b.Entries), 2)
+			wantEqual(t, "more to read", b.More, true)
+			got, _ := f.follow(t, f.org, end, nil, 50)
+			wantOrder(t, "every event across the pages", got, want...)
 		}},
 		{"Read after the end answers what was written since, and nothing before it", func(t *testing.T) {
 			_, end := f.readAll(t, f.org, start, nil, 200)

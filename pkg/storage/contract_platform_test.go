@@ -51,9 +51,41 @@ func TestTimelineStore(t *testing.T) {
 			wantOrders(t, list([]string{"customer.noted"}), eventID, order{"occurred_at", true, []uuid.UUID{noted.ID, older.ID}})
 			res, err := s.Timeline(f.ctx, f.org, survivor.ID, []string{"customer.noted"}, page.Request{Limit: 1, Sort: "occurred_at", Desc: true})
 			must(t, err)
-			if !reflect.DeepEqual(res.Items[0], noted) {
-				t.Fatalf("event:\n got %+v\nwant %+v", res.Items[0], noted)
+			got := res.Items[0]
+			var changes map[string]map[string]any
+			var data map[string]any
+			must(t, json.Unmarshal(got.Stored.Changes, &changes))
+			must(t, json.Unmarshal(got.Stored.Data, &data))
+			if want := (map[string]map[string]any{"name": {"old": "Ada", "new": "Augusta"}, "owner": {"old": nil, "new": "u1"}}); !reflect.DeepEqual(changes, want) {
+				t.Fatalf("changes as stored: %v, want %v", changes, want)
 			}
+			if !reflect.DeepEqual(data, noted.Data) {
+				t.Fatalf("data as stored: %v, want %v", data, noted.Data)
+			}
+			got.Stored, noted.Changes, noted.Data = nil, nil, nil
+			if !reflect.DeepEqual(got, noted) {
+				t.Fatalf("event:\n got %+v\nwant %+v", got, noted)
+			}
+		}},
+		{"Timeline ends a page of large events once it passes 1 MiB, with a cursor to the rest", func(t *testing.T) {
+			c := f.customer(t, f.org)
+			big := map[string]any{"text": strings.Repeat("x", 400<<10)}
+			var want []uuid.UUID
+			for i := range 3 {
+				want = append(want, f.record(t, c, "customer.noted", f.now.Add(time.Duration(i)*time.Second), big).ID)
+			}
+			first, err := s.Timeline(f.ctx, f.org, c.ID, []string{"customer.noted"}, page.Request{Limit: 50, Sort: "occurred_at"})
+			must(t, err)
+			wantEqual(t, "events on the first page", len(first.Items), 2)
+			if first.Next == nil {
+				t.Fatal("a page cut short by size has no cursor")
+			}
+			rest, err := s.Timeline(f.ctx, f.org, c.ID, []string{"customer.noted"}, page.Request{Limit: 50, Sort: "occurred_at", After: first.Next})
+			must(t, err)
+			if rest.Next != nil {
+				t.Fatal("the last page has a cursor")
+			}
+			wantOrder(t, "every event across the pages", ids(append(first.Items, rest.Items...), eventID), want...)
 		}},
 	})
 }

@@ -74,6 +74,7 @@ func (s *FeedStore) Read(ctx context.Context, q feed.Query) (feed.Batch, error) 
 	}
 	defer rows.Close()
 	var b feed.Batch
+	bytes := 0
 	for rows.Next() {
 		var bound uint64
 		var r eventRow
@@ -90,6 +91,10 @@ func (s *FeedStore) Read(ctx context.Context, q feed.Query) (feed.Batch, error) 
 			continue // no event: the bound's row alone
 		}
 		r.Type, r.SubjectType, r.ActorType, r.OccurredAt = typ.String, subjectType.String, actorType.String, at.Time
+		if bytes += r.size(); len(b.Entries) > 0 && bytes > maxPageBytes {
+			b.More = true // large events: the rest on the next page, whatever the limit
+			break
+		}
 		b.Entries = append(b.Entries, feed.Entry{Position: feed.Position{Tx: tx.V, ID: r.ID}, Event: r.toEvent()})
 	}
 	if err := rows.Err(); err != nil {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -191,9 +192,14 @@ func (s *FeedbackStore) Transitions(ctx context.Context, orgID, feedbackID uuid.
 		if err != nil {
 			return nil, translate(err)
 		}
+		var data struct{ From, To, Note string }
+		if len(r.Data) > 0 {
+			if err := json.Unmarshal(r.Data, &data); err != nil {
+				return nil, err
+			}
+		}
 		e := r.toEvent()
-		str := func(k string) string { v, _ := e.Data[k].(string); return v }
-		out = append(out, feedback.Transition{From: str("from"), To: str("to"), Note: str("note"), Actor: e.Actor, At: e.OccurredAt})
+		out = append(out, feedback.Transition{From: data.From, To: data.To, Note: data.Note, Actor: e.Actor, At: e.OccurredAt})
 	}
 	return out, translate(rows.Err())
 }

@@ -29,6 +29,17 @@ type sortKey[R any] struct {
 // counts or skips rows, so a page costs the same at any depth.
 func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKey[R], id func(R) uuid.UUID,
 	scan func(*sql.Rows) (R, error), convert func(R) T) (page.Result[T], error) {
+	return keysetPageOf(q, p, keys, id, scan, convert, nil)
+}
+
+// maxPageBytes bounds a page of rows that carry large JSON (events with their records): past it
+// the page ends early, with a cursor to the rest, whatever the limit.
+const maxPageBytes = 1 << 20
+
+// keysetPageOf is keysetPage for rows of very different sizes: with size, a page also ends once
+// its rows reach maxPageBytes (always after its first row).
+func keysetPageOf[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKey[R], id func(R) uuid.UUID,
+	scan func(*sql.Rows) (R, error), convert func(R) T, size func(R) int) (page.Result[T], error) {
 	key, ok := keys[p.Sort]
 	if !ok {
 		return page.Result[T]{}, fmt.Errorf("unknown sort %q", p.Sort)
@@ -60,20 +71,28 @@ func keysetPage[R any, T any](q *gorm.DB, p page.Request, keys map[string]sortKe
 		return page.Result[T]{}, translate(err)
 	}
 	defer cursor.Close()
+	// The page ends after p.Limit rows or at the row that takes it past maxPageBytes, which is
+	// read (its presence means there is a next page) but not kept; later rows are never read.
+	end, bytes := p.Limit, 0
 	var rows []R
-	for cursor.Next() {
+	for len(rows) <= end && cursor.Next() {
 		r, err := scan(cursor)
 		if err != nil {
 			return page.Result[T]{}, translate(err)
+		}
+		if size != nil {
+			if bytes += size(r); bytes > maxPageBytes && len(rows) > 0 {
+				end = len(rows)
+			}
 		}
 		rows = append(rows, r)
 	}
 	if err := cursor.Err(); err != nil {
 		return page.Result[T]{}, translate(err)
 	}
-	res := page.Result[T]{Items: make([]T, 0, min(len(rows), p.Limit))}
+	res := page.Result[T]{Items: make([]T, 0, min(len(rows), end))}
 	for i, r := range rows {
-		if i == p.Limit {
+		if i == end {
 			last := rows[i-1]
 			next := &page.Key{Sort: p.Sort, Desc: p.Desc, ID: id(last)}
 			switch v := key.value(last).(type) {

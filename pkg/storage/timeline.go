@@ -31,8 +31,8 @@ type eventRow struct {
 	CustomerID  *uuid.UUID
 	ActorType   string
 	ActorID     uuid.UUID
-	Changes     jsonValue[map[string]map[string]any]
-	Data        jsonValue[map[string]any]
+	Changes     rawJSON
+	Data        rawJSON
 	OccurredAt  time.Time
 }
 
@@ -43,17 +43,13 @@ func scanEvent(rows *sql.Rows) (eventRow, error) {
 	return r, err
 }
 
+// size is about what the event takes in an answer.
+func (r eventRow) size() int { return len(r.Changes) + len(r.Data) + 300 }
+
 func (r eventRow) toEvent() event.Event {
-	e := event.Event{ID: r.ID, OrgID: r.OrgID, Type: r.Type, SubjectType: r.SubjectType, SubjectID: r.SubjectID,
+	return event.Event{ID: r.ID, OrgID: r.OrgID, Type: r.Type, SubjectType: r.SubjectType, SubjectID: r.SubjectID,
 		CustomerID: r.CustomerID, Actor: event.Actor{OrgID: r.OrgID, Kind: r.ActorType, ID: r.ActorID},
-		Data: r.Data.V, OccurredAt: r.OccurredAt.UTC()}
-	if len(r.Changes.V) > 0 {
-		e.Changes = make(map[string]event.Change, len(r.Changes.V))
-		for k, ch := range r.Changes.V {
-			e.Changes[k] = event.Change{Old: ch["old"], New: ch["new"]}
-		}
-	}
-	return e
+		OccurredAt: r.OccurredAt.UTC(), Stored: &event.Stored{Changes: r.Changes, Data: r.Data}}
 }
 
 var eventSortKeys = map[string]sortKey[eventRow]{
@@ -72,5 +68,5 @@ func (s *TimelineStore) Timeline(ctx context.Context, orgID, customerID uuid.UUI
 	if len(types) > 0 {
 		q = q.Where("type IN ?", types)
 	}
-	return keysetPage(q, p, eventSortKeys, func(r eventRow) uuid.UUID { return r.ID }, scanEvent, eventRow.toEvent)
+	return keysetPageOf(q, p, eventSortKeys, func(r eventRow) uuid.UUID { return r.ID }, scanEvent, eventRow.toEvent, eventRow.size)
 }
