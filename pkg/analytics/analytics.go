@@ -1,7 +1,8 @@
 // Package analytics turns purchases and the event log into decisions: RFM segments and
 // value tiers, lifetime value and churn risk from the BG/NBD and Gamma-Gamma models, the loyalty
-// matrix, the loyalty ladder and the KPIs. The long computations run as jobs and store their
-// results: a run's summary for the reports, per-customer scores for the customer lists.
+// matrix, the loyalty ladder and the KPIs, and the backtests that judge the lifetime-value models
+// on a holdout period. The long computations run as jobs and store their results: a run's
+// summary for the reports, per-customer scores for the customer lists.
 package analytics
 
 import (

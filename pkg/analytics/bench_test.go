@@ -1,44 +1,10 @@
 package analytics
 
 import (
-	"math/rand/v2"
+	"os"
 	"testing"
-
-	"gonum.org/v1/gonum/stat/distuv"
+	"time"
 )
-
-// simulate draws n customers' histories from the BG/NBD process with the given parameters, each
-// observed for a uniform 1 to 104 weeks, with spend from the Gamma-Gamma model.
-func simulate(n int, m BGNBD, g GammaGamma, seed uint64) []History {
-	src := rand.New(rand.NewPCG(seed, seed+1))
-	rates := distuv.Gamma{Alpha: m.R, Beta: m.Alpha, Src: src}
-	drops := distuv.Beta{Alpha: m.A, Beta: m.B, Src: src}
-	scales := distuv.Gamma{Alpha: g.Q, Beta: g.Gamma, Src: src}
-	hs := make([]History, n)
-	for i := range hs {
-		lambda, p, nu := rates.Rand(), drops.Rand(), scales.Rand()
-		spend := distuv.Gamma{Alpha: g.P, Beta: nu, Src: src}
-		h := History{T: 1 + 103*src.Float64(), Weight: 1}
-		var total float64
-		for t := 0.0; ; {
-			if src.Float64() < p && t > 0 {
-				break
-			}
-			t += src.ExpFloat64() / lambda
-			if t > h.T {
-				break
-			}
-			h.X++
-			h.Tx = t
-			total += spend.Rand()
-		}
-		if h.X > 0 {
-			h.MeanValue = total / float64(h.X)
-		}
-		hs[i] = h
-	}
-	return hs
-}
 
 // BenchmarkFit fits both models to a million simulated customers with CDNOW-like parameters.
 func BenchmarkFit(b *testing.B) {
@@ -56,5 +22,30 @@ func BenchmarkFit(b *testing.B) {
 		b.ReportMetric(m.R, "r")
 		b.ReportMetric(m.A, "a")
 		b.ReportMetric(g.P, "p")
+	}
+}
+
+// BenchmarkBacktest runs the backtest's computation on a million simulated customers with
+// CDNOW-like parameters, acquired over a year, with 78 weeks of calibration and 26 of holdout.
+// Drawing them takes a while and a few GB: it runs only when RAPPORT_BENCH_BACKTEST is set.
+func BenchmarkBacktest(b *testing.B) {
+	if os.Getenv("RAPPORT_BENCH_BACKTEST") == "" {
+		b.Skip("set RAPPORT_BENCH_BACKTEST=1 to backtest a million simulated customers")
+	}
+	truth, spend := BGNBD{R: 0.2426, Alpha: 4.4136, A: 0.7929, B: 2.4259}, GammaGamma{P: 6.25, Q: 3.74, Gamma: 15.44}
+	first := dayNumber(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	calDay, endDay := first+7*78-1, first+7*(78+26)-1
+	customers, _ := simulateDays(1_000_000, truth, spend, 1, first, 365, calDay, endDay)
+	p := BacktestParams{CalibrationEnd: time.Unix(int64(calDay)*86400, 0).UTC(), HoldoutEnd: time.Unix(int64(endDay)*86400, 0).UTC(), AtRiskPAlive: 0.5}
+	b.ReportAllocs()
+	for b.Loop() {
+		bt, scores, err := ComputeBacktest(customers, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(bt.FitSeconds, "fit-s")
+		b.ReportMetric(bt.ScoreSeconds, "score-s")
+		b.ReportMetric(float64(len(scores)), "customers")
+		b.ReportMetric(bt.Purchases.Model.Total/bt.Purchases.Actual, "predicted/actual")
 	}
 }

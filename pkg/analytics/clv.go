@@ -186,16 +186,9 @@ func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64))
 		hs[i] = toHistory(c, asOfDay)
 	}
 	start = time.Now()
-	model, ll, err := FitBGNBD(grouped(hs))
+	model, ll, spend, gll, err := fitModels(hs)
 	if err != nil {
-		return nil, fitErr(err)
-	}
-	spend, gll, err := FitGammaGamma(hs)
-	if err != nil {
-		return nil, fitErr(err)
-	}
-	if spend.Q <= 1 {
-		return nil, apperr.New(apperr.KindInvalid, "the fitted spend model has no finite mean (q ≤ 1): the purchase values are too irregular")
+		return nil, err
 	}
 	fit := CLVFit{AsOf: p.AsOf, Currency: currency, Params: p, BGNBD: model, BGNBDLogLikelihood: ll, GammaGamma: spend,
 		GammaLogLikelihood: gll, Customers: len(hs), LoadSeconds: loaded, FitSeconds: time.Since(start).Seconds(), JobID: j.ID.String()}
@@ -216,6 +209,22 @@ func (s *Service) runCLV(ctx context.Context, j job.Job, progress func(float64))
 	return fit, nil
 }
 
+// fitModels fits both models to the customers' histories, as the lifetime-value fit and the
+// backtest do: BG/NBD over the histories grouped, Gamma-Gamma over the repeat buyers. A spend
+// model without a finite mean is refused, and so is data that cannot identify the parameters.
+func fitModels(hs []History) (model BGNBD, ll float64, spend GammaGamma, gll float64, err error) {
+	if model, ll, err = FitBGNBD(grouped(hs)); err != nil {
+		return model, ll, spend, gll, fitErr(err)
+	}
+	if spend, gll, err = FitGammaGamma(hs); err != nil {
+		return model, ll, spend, gll, fitErr(err)
+	}
+	if spend.Q <= 1 {
+		err = apperr.New(apperr.KindInvalid, "the fitted spend model has no finite mean (q ≤ 1): the purchase values are too irregular")
+	}
+	return model, ll, spend, gll, err
+}
+
 func fitErr(err error) error {
 	if errors.Is(err, ErrTooFewCustomers) {
 		return apperr.New(apperr.KindInvalid, "%s", err.Error())
@@ -223,24 +232,30 @@ func fitErr(err error) error {
 	return err
 }
 
-// score predicts every customer's future in parallel and places them in the loyalty matrix.
-func score(model BGNBD, spend GammaGamma, p CLVParams, customers []CustomerHistory, hs []History) []CLVScore {
-	scores := make([]CLVScore, len(hs))
+// parallel calls fn for every index below n, spread over every core.
+func parallel(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; i < len(hs); i += workers {
-				h, c := hs[i], customers[i]
-				pAlive := model.PAlive(h)
-				scores[i] = CLVScore{CustomerID: c.CustomerID, RepeatPurchases: h.X, TenureWeeks: h.T, PAlive: pAlive,
-					ExpectedPurchases90: model.ExpectedPurchases(h, 90.0/7), ExpectedPurchases365: model.ExpectedPurchases(h, 365.0/7),
-					ExpectedOrderValue: spend.ExpectedValue(h), CLV: model.CLV(spend, h, p.HorizonMonths, p.MonthlyDiscountRate),
-					Revenue: c.Total, LastPurchaseAt: c.LastPurchaseAt}
+			for i := w; i < n; i += workers {
+				fn(i)
 			}
 		})
 	}
 	wg.Wait()
+}
+
+// score predicts every customer's future in parallel and places them in the loyalty matrix.
+func score(model BGNBD, spend GammaGamma, p CLVParams, customers []CustomerHistory, hs []History) []CLVScore {
+	scores := make([]CLVScore, len(hs))
+	parallel(len(hs), func(i int) {
+		h, c := hs[i], customers[i]
+		scores[i] = CLVScore{CustomerID: c.CustomerID, RepeatPurchases: h.X, TenureWeeks: h.T, PAlive: model.PAlive(h),
+			ExpectedPurchases90: model.ExpectedPurchases(h, 90.0/7), ExpectedPurchases365: model.ExpectedPurchases(h, 365.0/7),
+			ExpectedOrderValue: spend.ExpectedValue(h), CLV: model.CLV(spend, h, p.HorizonMonths, p.MonthlyDiscountRate),
+			Revenue: c.Total, LastPurchaseAt: c.LastPurchaseAt}
+	})
 	return scores
 }
 
@@ -319,6 +334,8 @@ func (f *CLVFit) summarize(scores []CLVScore) {
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }
+
 // quantile is the q-quantile of sorted values by linear interpolation; 0 when there are none.
 func quantile(sorted []float64, q float64) float64 {
 	if len(sorted) == 0 {
@@ -343,7 +360,7 @@ func distribution(sorted []float64) Distribution {
 		d.Mean = sum / float64(len(sorted))
 	}
 	for _, v := range []*float64{&d.Mean, &d.P10, &d.P25, &d.P50, &d.P75, &d.P90} {
-		*v = math.Round(*v*10000) / 10000
+		*v = round4(*v)
 	}
 	return d
 }

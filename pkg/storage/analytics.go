@@ -314,30 +314,35 @@ const clvColumns = `org_id, customer_id, as_of, repeat_purchases, tenure_weeks, 
 // ReplaceCLVScores swaps the organization's scores in one transaction: on PostgreSQL with COPY,
 // on SQLite in multi-row statements.
 func (s *AnalyticsStore) ReplaceCLVScores(ctx context.Context, orgID uuid.UUID, asOf time.Time, scores []analytics.CLVScore) error {
-	row := func(c analytics.CLVScore) []any {
+	return s.replaceScores(ctx, "clv_scores", clvColumns, orgID, len(scores), func(i int) []any {
+		c := scores[i]
 		return []any{orgID, c.CustomerID, asOf, c.RepeatPurchases, c.TenureWeeks, c.PAlive, 1 - c.PAlive,
 			c.ExpectedPurchases90, c.ExpectedPurchases365, c.ExpectedOrderValue, c.CLV, c.Revenue, c.LastPurchaseAt, c.Quadrant}
-	}
+	})
+}
+
+// replaceScores replaces the organization's rows of a per-customer table (columns, comma
+// separated) with n rows: on PostgreSQL by COPY, then fresh statistics; on SQLite in multi-row
+// statements of a chunk each.
+func (s *AnalyticsStore) replaceScores(ctx context.Context, table, columns string, orgID uuid.UUID, n int, row func(int) []any) error {
+	names := strings.Fields(strings.ReplaceAll(columns, ",", " "))
 	if s.dialect == Postgres {
-		err := s.copyReplace(ctx, "clv_scores", orgID, strings.Fields(strings.ReplaceAll(clvColumns, ",", " ")), len(scores),
-			func(i int) ([]any, error) { return row(scores[i]), nil })
-		if err != nil {
+		if err := s.copyReplace(ctx, table, orgID, names, n, func(i int) ([]any, error) { return row(i), nil }); err != nil {
 			return err
 		}
-		return s.analyze(ctx, "clv_scores")
+		return s.analyze(ctx, table)
 	}
-	const columns = 14
 	return s.heavy(ctx, func(tx *gorm.DB) error {
-		if err := tx.Exec("DELETE FROM clv_scores WHERE org_id = ?", orgID).Error; err != nil {
+		if err := tx.Exec("DELETE FROM "+table+" WHERE org_id = ?", orgID).Error; err != nil {
 			return err
 		}
-		for start := 0; start < len(scores); start += s.chunk() {
-			chunk := scores[start:min(start+s.chunk(), len(scores))]
-			values := make([]any, 0, len(chunk)*columns)
-			for _, c := range chunk {
-				values = append(values, row(c)...)
+		for start := 0; start < n; start += s.chunk() {
+			end := min(start+s.chunk(), n)
+			values := make([]any, 0, (end-start)*len(names))
+			for i := start; i < end; i++ {
+				values = append(values, row(i)...)
 			}
-			if err := tx.Exec("INSERT INTO clv_scores ("+clvColumns+") VALUES "+rowPlaceholders(columns, len(chunk)), values...).Error; err != nil {
+			if err := tx.Exec("INSERT INTO "+table+" ("+columns+") VALUES "+rowPlaceholders(len(names), end-start), values...).Error; err != nil {
 				return err
 			}
 		}
