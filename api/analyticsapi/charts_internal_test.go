@@ -37,3 +37,11 @@ func TestChurnChartTwoYears(t *testing.T) {
 	charttest.Contains(t, "two years of cohorts", charttest.Render(t, "churn-two-years", churnChart(r)),
 		"2025-01 (1000)", "2026-12 (1023)", "\n100\n", "\n67\n", "whole percentages")
 }
+
+// A backtest without customers cannot be stored (the fit refuses it), but its charts still draw.
+func TestBacktestChartsEmpty(t *testing.T) {
+	empty := analytics.Backtest{CalibrationEnd: time.Date(1997, 9, 30, 23, 59, 59, 0, time.UTC), HoldoutEnd: time.Date(1998, 6, 30, 23, 59, 59, 0, time.UTC), HoldoutWeeks: 39}
+	charttest.Contains(t, "empty tracking", charttest.Render(t, "backtest-tracking-empty", backtestTrackingChart(empty)), "no purchases to track")
+	charttest.Contains(t, "empty frequency", charttest.Render(t, "backtest-frequency-empty", backtestFrequencyChart(empty)), "no groups to draw",
+		"0 customers who bought by 1997-09-30")
+}

@@ -221,6 +221,156 @@ func (h handlers) clv(c echo.Context) error {
 	return c.JSON(http.StatusOK, fit)
 }
 
+// startBacktest godoc
+//
+//	@Summary		Backtest the lifetime-value and churn models on the organization's own history (admins)
+//	@ID				startClvBacktest
+//	@Description	A job (202; poll Location) that fits the models of POST /v1/analytics/clv/fit on the purchases up
+//	@Description	to calibration_end, exactly as a fit as of then would, and judges their predictions on what the
+//	@Description	customers did until holdout_end (Fader, Hardie & Lee 2005 judge BG/NBD so on CDNOW). Customers
+//	@Description	who first bought after calibration_end are left out. The result (GET
+//	@Description	/v1/analytics/clv/backtests/{id}, the id being the job's) compares, beside naive baselines:
+//	@Description	repeat purchases and spend in the holdout (totals and mean absolute error per customer; the
+//	@Description	baseline: each customer buys on at the rate of their calibration period), the conditional
+//	@Description	expectations (customers grouped by repeat purchases in calibration, 0 to 7+: mean actual against
+//	@Description	expected holdout purchases), the cumulative and weekly repeat purchases against the model's
+//	@Description	curve, and churn: P(alive) at calibration_end judged by who bought in the holdout (ROC AUC,
+//	@Description	deciles, the share of customers flagged at risk who did not come back; the baseline ranks by
+//	@Description	recency), with P(return), the model's probability of a holdout purchase, beside it. The
+//	@Description	per-customer rows of the organization's latest backtest are at .../customers. A backtest
+//	@Description	identical to one still queued or running answers that job. Fails (job error) with fewer than 2
+//	@Description	repeat buyers in calibration.
+//	@Tags			analytics
+//	@Accept			json
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			body	body		BacktestRequest	true	"The calibration and holdout ends"
+//	@Success		202		{object}	Job
+//	@Header			202		{string}	Location	"The job's URL"
+//	@Failure		400,401,403,413,415,422,500,503	{object}	web.Problem
+//	@Failure		429		{object}	web.Problem	"Too many requests, or the organization already has 3 jobs queued or running (one of them must finish first)"
+//	@Router			/analytics/clv/backtest [post]
+func (h handlers) startBacktest(c echo.Context) error {
+	var req BacktestRequest
+	shape, err := web.BindShape(c, &req)
+	if err != nil {
+		return err
+	}
+	p := analytics.BacktestParams{CalibrationEnd: req.CalibrationEnd, HoldoutEnd: req.HoldoutEnd,
+		AtRiskPAlive: orDefault(req.AtRiskPAlive, analytics.DefaultAtRiskPAlive)}
+	if err := web.Checked(shape, func() error { return h.svc.CheckBacktest(p) }); err != nil {
+		return err
+	}
+	j, err := h.svc.StartBacktest(c.Request().Context(), mid.Principal(c).Actor(), p)
+	return accepted(c, j, err)
+}
+
+// backtests godoc
+//
+//	@Summary		The organization's lifetime-value backtests
+//	@ID				listClvBacktests
+//	@Description	Every backtest stored, newest first by default, each as GET /v1/analytics/clv/backtests/{id}
+//	@Description	answers it.
+//	@Tags			analytics
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"
+//	@Param			sort	query		string	false	"Order"	Enums(-created_at, created_at)	default(-created_at)
+//	@Success		200		{object}	web.Page{data=[]analytics.Backtest}
+//	@Failure		400,401,403,429,500,503	{object}	web.Problem
+//	@Router			/analytics/clv/backtests [get]
+func (h handlers) backtests(c echo.Context) error {
+	q := web.NewQuery(c)
+	req := q.Page(analytics.BacktestSortFields, "-created_at")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.Backtests(c.Request().Context(), mid.Principal(c).Actor(), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, web.NewPage(res, func(b analytics.Backtest) analytics.Backtest { return b }))
+}
+
+// backtestCharts are the pictures of a backtest, by the chart parameter.
+var backtestCharts = map[string]func(analytics.Backtest) chart.Chart{
+	"tracking": backtestTrackingChart, "frequency": backtestFrequencyChart,
+}
+
+// backtest godoc
+//
+//	@Summary		A lifetime-value backtest: the models' predictions for the holdout against what happened
+//	@ID				getClvBacktest
+//	@Description	See POST /v1/analytics/clv/backtest; 404 while its job has not succeeded. With Accept:
+//	@Description	image/svg+xml or image/png, a chart (800 px wide): chart=tracking (default) the repeat purchases
+//	@Description	week by week, cumulative and per week, actual against the model, with the end of the
+//	@Description	calibration marked; chart=frequency the conditional expectations, actual against the model, by
+//	@Description	repeat purchases in calibration.
+//	@Tags			analytics
+//	@Produce		json,image/svg+xml,image/png
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"The backtest's id (its job's)"	format(uuid)
+//	@Param			chart	query		string	false	"The picture, for an image Accept"	Enums(tracking, frequency)	default(tracking)
+//	@Success		200		{object}	analytics.Backtest
+//	@Failure		400,401,403,404,406,429,500,503	{object}	web.Problem
+//	@Router			/analytics/clv/backtests/{id} [get]
+func (h handlers) backtest(c echo.Context) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	q := web.NewQuery(c, "chart")
+	picture := web.Enum(q, "chart", []string{"tracking", "frequency"})
+	if err := q.Err(); err != nil {
+		return err
+	}
+	if picture == "" {
+		picture = "tracking"
+	}
+	b, err := h.svc.Backtest(c.Request().Context(), mid.Principal(c).Actor(), id)
+	if err != nil {
+		return err
+	}
+	return web.Report(c, b, func() chart.Chart { return backtestCharts[picture](b) })
+}
+
+// backtestCustomers godoc
+//
+//	@Summary		A backtest's per-customer predictions beside what happened
+//	@ID				listClvBacktestCustomers
+//	@Description	Each customer of the backtest: repeat purchases in calibration, days since the last purchase and
+//	@Description	P(alive) at calibration_end, P(return) (the model's probability of a purchase in the holdout),
+//	@Description	and the holdout's repeat purchases and spend as the model and the baseline predicted them and as
+//	@Description	they happened. Only the organization's latest backtest keeps these rows: an older one answers
+//	@Description	410 (/problems/gone).
+//	@Tags			analytics
+//	@Produce		json
+//	@Security		BearerAuth
+//	@Param			id		path		string	true	"The backtest's id (its job's)"	format(uuid)
+//	@Param			limit	query		int		false	"Page size, 1 to 200"	default(50)
+//	@Param			cursor	query		string	false	"next_cursor of the previous page"
+//	@Param			sort	query		string	false	"Order"	Enums(customer_id, -customer_id)	default(customer_id)
+//	@Success		200		{object}	web.Page{data=[]analytics.BacktestScore}
+//	@Failure		400,401,403,404,410,429,500,503	{object}	web.Problem
+//	@Router			/analytics/clv/backtests/{id}/customers [get]
+func (h handlers) backtestCustomers(c echo.Context) error {
+	id, err := web.PathID(c)
+	if err != nil {
+		return err
+	}
+	q := web.NewQuery(c)
+	req := q.Page(analytics.BacktestCustomerSortFields, "customer_id")
+	if err := q.Err(); err != nil {
+		return err
+	}
+	res, err := h.svc.BacktestCustomers(c.Request().Context(), mid.Principal(c).Actor(), id, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, web.NewPage(res, func(s analytics.BacktestScore) analytics.BacktestScore { return s }))
+}
+
 // matrix godoc
 //
 //	@Summary		Reinartz & Kumar's loyalty/profitability matrix

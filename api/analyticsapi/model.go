@@ -12,7 +12,7 @@ import (
 // Job is a background job.
 type Job struct {
 	ID     string `json:"id" format:"uuid"`
-	Type   string `json:"type" enums:"analytics.segmentation,analytics.clv_fit"`
+	Type   string `json:"type" enums:"analytics.segmentation,analytics.clv_fit,analytics.clv_backtest"`
 	Status string `json:"status" enums:"queued,running,succeeded,failed"`
 	// From 0 to 1.
 	Progress float64 `json:"progress"`
@@ -57,6 +57,19 @@ type FitRequest struct {
 	// Profitable means a CLV of at least this; default the median CLV of the scored customers.
 	ProfitableCLV *float64 `json:"profitable_clv,omitempty" extensions:"x-nullable"`
 } // @name CLVFitRequest
+
+// BacktestRequest starts a lifetime-value backtest.
+type BacktestRequest struct {
+	// The models are fitted on the purchases up to this moment (RFC 3339). The models count whole
+	// UTC days: end a day at 23:59:59, e.g. 1997-09-30T23:59:59Z.
+	CalibrationEnd time.Time `json:"calibration_end" validate:"required" example:"1997-09-30T23:59:59Z"`
+	// The holdout ends at this moment, on a later UTC day than calibration_end and not in the
+	// future: the predictions are judged on the purchases in between.
+	HoldoutEnd time.Time `json:"holdout_end" validate:"required" example:"1998-06-30T23:59:59Z"`
+	// A customer is flagged at risk when P(alive) at calibration_end is below this, above 0 and
+	// below 1; default 0.5.
+	AtRiskPAlive *float64 `json:"at_risk_p_alive,omitempty" validate:"omitempty,gt=0,lt=1" extensions:"x-nullable" example:"0.5"`
+} // @name BacktestRequest
 
 // Matrix is the loyalty/profitability matrix of a fit.
 type Matrix struct {

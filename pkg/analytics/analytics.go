@@ -23,6 +23,7 @@ const (
 	KindCLV          = "clv"
 	JobSegmentation  = "analytics.segmentation"
 	JobCLV           = "analytics.clv_fit"
+	JobBacktest      = "analytics.clv_backtest"
 )
 
 // Run is the stored summary of one computation as of a date.
@@ -97,6 +98,7 @@ type Store interface {
 	LadderCandidates(ctx context.Context, orgID uuid.UUID, rule LadderRule, asOf time.Time, currency string, limit int) ([]uuid.UUID, int, error)
 	// PeriodFacts sums the purchase and customer figures of [from, to).
 	PeriodFacts(ctx context.Context, orgID uuid.UUID, from, to time.Time, currency string) (PeriodFacts, error)
+	BacktestStore
 }
 
 // Customers changes customers' stage or status as the ladder and churn rules say, through the

@@ -11,15 +11,15 @@ import (
 	"gonum.org/v1/gonum/mathext"
 
 	"github.com/rapportcrm/rapport/pkg/apperr"
+	"github.com/rapportcrm/rapport/pkg/event"
+	"github.com/rapportcrm/rapport/pkg/job"
+	"github.com/rapportcrm/rapport/pkg/page"
 )
 
 // A backtest fits the lifetime-value models on the purchases up to a calibration end, exactly as
 // a fit as of that date would, and compares what they predict for the holdout period that follows
 // with what the customers did in it, beside naive baselines, as Fader, Hardie & Lee (2005) judge
 // the BG/NBD model on CDNOW.
-
-// KindBacktest is the kind of a backtest's stored run.
-const KindBacktest = "clv_backtest"
 
 // DefaultAtRiskPAlive is the P(alive) below which a backtest counts a customer as flagged at risk.
 const DefaultAtRiskPAlive = 0.5
@@ -63,6 +63,69 @@ func CheckBacktest(p BacktestParams, now time.Time) (BacktestParams, error) {
 	return p, bad.Err()
 }
 
+// StartBacktest checks the parameters and enqueues a backtest. Two backtests are the same when
+// they ask for the same parameters.
+func (s *Service) StartBacktest(ctx context.Context, actor event.Actor, p BacktestParams) (job.Job, error) {
+	p, err := CheckBacktest(p, s.now())
+	if err != nil {
+		return job.Job{}, err
+	}
+	return s.jobs.Enqueue(ctx, job.Spec{OrgID: actor.OrgID, CreatedBy: actorUser(actor), Type: JobBacktest, Params: p, Identity: p})
+}
+
+// CheckBacktest checks a backtest's parameters now, writing nothing.
+func (s *Service) CheckBacktest(p BacktestParams) error {
+	_, err := CheckBacktest(p, s.now())
+	return err
+}
+
+func (s *Service) runBacktest(ctx context.Context, j job.Job, progress func(float64)) (any, error) {
+	p, currency, err := jobInput[BacktestParams](ctx, s, j)
+	if err != nil {
+		return nil, err
+	}
+	b, err := RunBacktest(ctx, s.store, j.OrgID, j.ID, currency, p, progress)
+	if err != nil {
+		return nil, err
+	}
+	b.CreatedAt = s.now().UTC().Truncate(time.Microsecond)
+	if err := s.store.SaveBacktest(ctx, j.OrgID, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// BacktestSortFields are the fields the backtests can be listed by; BacktestCustomerSortFields
+// those of a backtest's per-customer rows.
+var (
+	BacktestSortFields         = []string{"created_at"}
+	BacktestCustomerSortFields = []string{"customer_id"}
+)
+
+// Backtests lists the organization's backtests.
+func (s *Service) Backtests(ctx context.Context, actor event.Actor, p page.Request) (page.Result[Backtest], error) {
+	return s.store.Backtests(ctx, actor.OrgID, p)
+}
+
+// Backtest answers one of the organization's backtests.
+func (s *Service) Backtest(ctx context.Context, actor event.Actor, id uuid.UUID) (Backtest, error) {
+	return s.store.Backtest(ctx, actor.OrgID, id)
+}
+
+// BacktestCustomers lists a backtest's per-customer rows, which only the organization's latest
+// backtest keeps: an older one's answer ErrBacktestRowsGone.
+func (s *Service) BacktestCustomers(ctx context.Context, actor event.Actor, id uuid.UUID, p page.Request) (page.Result[BacktestScore], error) {
+	b, err := s.store.Backtest(ctx, actor.OrgID, id)
+	if err != nil {
+		return page.Result[BacktestScore]{}, err
+	}
+	res, err := s.store.BacktestScores(ctx, actor.OrgID, id, p)
+	if err == nil && len(res.Items) == 0 && p.After == nil && b.Customers > 0 {
+		return res, ErrBacktestRowsGone
+	}
+	return res, err
+}
+
 // PurchaseDays is one customer's purchases summed by UTC day (days since 1970-01-01), in day
 // order: Days[:Calibration] at or before the calibration end, the rest after it. When the
 // calibration end falls inside a day, that day can appear on both sides: its later purchases
@@ -93,29 +156,45 @@ type BacktestStore interface {
 	// ReplaceBacktestScores replaces the organization's per-customer backtest rows with those of
 	// the backtest id.
 	ReplaceBacktestScores(ctx context.Context, orgID, id uuid.UUID, p BacktestParams, scores []BacktestScore) error
+	SaveBacktest(ctx context.Context, orgID uuid.UUID, b Backtest) error
+	// Backtests lists the organization's backtests by created_at.
+	Backtests(ctx context.Context, orgID uuid.UUID, p page.Request) (page.Result[Backtest], error)
+	Backtest(ctx context.Context, orgID, id uuid.UUID) (Backtest, error)
+	// BacktestScores lists the per-customer rows of the backtest id by customer_id: none unless
+	// it is the organization's latest.
+	BacktestScores(ctx context.Context, orgID, id uuid.UUID, p page.Request) (page.Result[BacktestScore], error)
 }
+
+// Errors of the backtests.
+var (
+	ErrBacktestNotFound = apperr.New(apperr.KindNotFound, "backtest not found")
+	ErrBacktestRowsGone = apperr.New(apperr.KindGone, "the per-customer rows are kept for the organization's latest backtest only; run this one again to see them")
+)
 
 // BacktestScore is one customer's predictions for the holdout beside what happened. Purchases
 // are repeat purchases: distinct purchase days after the first.
 type BacktestScore struct {
-	CustomerID      uuid.UUID
-	RepeatPurchases int // in the calibration period
+	CustomerID      uuid.UUID `json:"customer_id"`
+	RepeatPurchases int       `json:"repeat_purchases"` // in the calibration period
 	// DaysSinceLastPurchase at the calibration end: the churn baseline's risk score.
-	DaysSinceLastPurchase int
-	PAlive                float64 // at the calibration end
+	DaysSinceLastPurchase int     `json:"days_since_last_purchase"`
+	PAlive                float64 `json:"p_alive"` // at the calibration end
 	// PReturn is the model's probability of at least one purchase in the holdout.
-	PReturn            float64
-	PredictedPurchases float64
-	BaselinePurchases  float64
-	ActualPurchases    int
-	PredictedSpend     float64
-	BaselineSpend      float64
-	ActualSpend        float64
-}
+	PReturn            float64 `json:"p_return"`
+	PredictedPurchases float64 `json:"predicted_purchases"`
+	BaselinePurchases  float64 `json:"baseline_purchases"`
+	ActualPurchases    int     `json:"actual_purchases"`
+	PredictedSpend     float64 `json:"predicted_spend"`
+	BaselineSpend      float64 `json:"baseline_spend"`
+	ActualSpend        float64 `json:"actual_spend"`
+} // @name BacktestCustomer
 
 // Backtest is the stored summary of a backtest: the models fitted on the calibration period and
 // how their predictions for the holdout compare with what happened, beside baselines.
 type Backtest struct {
+	// ID is the job's that ran it.
+	ID             uuid.UUID      `json:"id" format:"uuid"`
+	CreatedAt      time.Time      `json:"created_at"`
 	CalibrationEnd time.Time      `json:"calibration_end"`
 	HoldoutEnd     time.Time      `json:"holdout_end"`
 	Currency       string         `json:"currency"`
@@ -149,7 +228,6 @@ type Backtest struct {
 	FitSeconds   float64 `json:"fit_seconds"`
 	ScoreSeconds float64 `json:"score_seconds"`
 	WriteSeconds float64 `json:"write_seconds"`
-	JobID        string  `json:"job_id"`
 } // @name Backtest
 
 // Accuracy compares forecasts of a holdout figure with what happened, in total and per customer.
@@ -228,8 +306,7 @@ type ChurnDecile struct {
 } // @name BacktestChurnDecile
 
 // RunBacktest reads the organization's purchases, runs the backtest (ComputeBacktest) and
-// replaces the stored per-customer rows with its own. The job that calls it stores the answer as
-// the run's summary, of kind KindBacktest.
+// replaces the stored per-customer rows with its own; the job then saves the answer.
 func RunBacktest(ctx context.Context, store BacktestStore, orgID, id uuid.UUID, currency string, p BacktestParams, progress func(float64)) (Backtest, error) {
 	start := time.Now()
 	customers, err := store.PurchaseDays(ctx, orgID, p.CalibrationEnd, p.HoldoutEnd, currency)
@@ -242,7 +319,7 @@ func RunBacktest(ctx context.Context, store BacktestStore, orgID, id uuid.UUID, 
 	if err != nil {
 		return Backtest{}, err
 	}
-	b.Currency, b.JobID, b.LoadSeconds = currency, id.String(), loaded
+	b.ID, b.Currency, b.LoadSeconds = id, currency, loaded
 	progress(0.7)
 	start = time.Now()
 	if err := store.ReplaceBacktestScores(ctx, orgID, id, p, scores); err != nil {

@@ -24,6 +24,7 @@ func NewService(store Store, jobs Jobs, customers Customers, now func() time.Tim
 	s := &Service{store: store, jobs: jobs, customers: customers, now: now}
 	jobs.Handle(JobSegmentation, s.runSegmentation)
 	jobs.Handle(JobCLV, s.runCLV)
+	jobs.Handle(JobBacktest, s.runBacktest)
 	return s
 }
 

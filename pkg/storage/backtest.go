@@ -6,8 +6,10 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/rapportcrm/rapport/pkg/analytics"
+	"github.com/rapportcrm/rapport/pkg/page"
 )
 
 var _ analytics.BacktestStore = (*AnalyticsStore)(nil)
@@ -74,4 +76,72 @@ func (s *AnalyticsStore) ReplaceBacktestScores(ctx context.Context, orgID, id uu
 		return []any{orgID, c.CustomerID, id, cal, hold, c.RepeatPurchases, c.DaysSinceLastPurchase, c.PAlive, c.PReturn,
 			c.PredictedPurchases, c.BaselinePurchases, c.ActualPurchases, c.PredictedSpend, c.BaselineSpend, c.ActualSpend}
 	})
+}
+
+type backtestRow struct {
+	OrgID     uuid.UUID
+	ID        uuid.UUID
+	Summary   jsonValue[analytics.Backtest]
+	CreatedAt time.Time
+}
+
+func (backtestRow) TableName() string { return "clv_backtests" }
+
+var backtestSortKeys = map[string]sortKey[backtestRow]{
+	"created_at": {column: "created_at", isTime: true, value: func(r backtestRow) any { return r.CreatedAt }},
+}
+
+// SaveBacktest stores a backtest's summary, replacing the one of the same id (a job run again).
+func (s *AnalyticsStore) SaveBacktest(ctx context.Context, orgID uuid.UUID, b analytics.Backtest) error {
+	row := backtestRow{OrgID: orgID, ID: b.ID, Summary: jsonValue[analytics.Backtest]{V: b}, CreatedAt: b.CreatedAt.UTC()}
+	conflict := clause.OnConflict{Columns: []clause.Column{{Name: "org_id"}, {Name: "id"}}, DoUpdates: clause.AssignmentColumns([]string{"summary", "created_at"})}
+	return translate(s.with(ctx).Clauses(conflict).Create(&row).Error)
+}
+
+// Backtests lists the organization's backtests.
+func (s *AnalyticsStore) Backtests(ctx context.Context, orgID uuid.UUID, p page.Request) (page.Result[analytics.Backtest], error) {
+	q := s.with(ctx).Model(&backtestRow{}).Where("org_id = ?", orgID)
+	return keysetPage(q, p, backtestSortKeys, func(r backtestRow) uuid.UUID { return r.ID }, gormScan[backtestRow](q),
+		func(r backtestRow) analytics.Backtest { return r.Summary.V })
+}
+
+// Backtest answers one of the organization's backtests.
+func (s *AnalyticsStore) Backtest(ctx context.Context, orgID, id uuid.UUID) (analytics.Backtest, error) {
+	var row backtestRow
+	if err := s.with(ctx).Where("org_id = ? AND id = ?", orgID, id).Take(&row).Error; err != nil {
+		return analytics.Backtest{}, notFound(err, analytics.ErrBacktestNotFound)
+	}
+	return row.Summary.V, nil
+}
+
+type backtestScoreRow struct {
+	ID                    uuid.UUID // the customer's, as keyset pages need
+	RepeatPurchases       int
+	DaysSinceLastPurchase int
+	PAlive                float64
+	PReturn               float64
+	PredictedPurchases    float64
+	BaselinePurchases     float64
+	ActualPurchases       int
+	PredictedSpend        float64
+	BaselineSpend         float64
+	ActualSpend           float64
+}
+
+func (r backtestScoreRow) toScore() analytics.BacktestScore {
+	return analytics.BacktestScore{CustomerID: r.ID, RepeatPurchases: r.RepeatPurchases, DaysSinceLastPurchase: r.DaysSinceLastPurchase,
+		PAlive: r.PAlive, PReturn: r.PReturn, PredictedPurchases: r.PredictedPurchases, BaselinePurchases: r.BaselinePurchases,
+		ActualPurchases: r.ActualPurchases, PredictedSpend: r.PredictedSpend, BaselineSpend: r.BaselineSpend, ActualSpend: r.ActualSpend}
+}
+
+var backtestScoreSortKeys = map[string]sortKey[backtestScoreRow]{
+	"customer_id": {column: "id", value: func(r backtestScoreRow) any { return r.ID }},
+}
+
+// BacktestScores lists the per-customer rows of the backtest id, which are there only while it
+// is the organization's latest.
+func (s *AnalyticsStore) BacktestScores(ctx context.Context, orgID, id uuid.UUID, p page.Request) (page.Result[analytics.BacktestScore], error) {
+	q := s.with(ctx).Table("(SELECT customer_id AS id, * FROM clv_backtest_scores WHERE org_id = ? AND backtest_id = ?) AS b", orgID, id)
+	return keysetPage(q, p, backtestScoreSortKeys, func(r backtestScoreRow) uuid.UUID { return r.ID }, gormScan[backtestScoreRow](q),
+		backtestScoreRow.toScore)
 }

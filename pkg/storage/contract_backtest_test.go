@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/apperr"
 	"github.com/rapportcrm/rapport/pkg/customer"
+	"github.com/rapportcrm/rapport/pkg/page"
 	"github.com/rapportcrm/rapport/pkg/purchase"
 )
 
@@ -99,6 +101,60 @@ func TestBacktestStore(t *testing.T) {
 			must(t, s.ReplaceBacktestScores(f.ctx, org, id, p, nil))
 			wantEqual(t, "rows after an empty backtest", len(backtestRows(t, f, org)), 0)
 			wantEqual(t, "the other organization's rows", len(backtestRows(t, f, f.other)), 1)
+		}},
+		{"SaveBacktest stores a summary, again under its id; Backtests and Backtest read them in the organization only", func(t *testing.T) {
+			org := f.organization(t, "EUR")
+			var ids []uuid.UUID
+			for i := range 3 {
+				b := analytics.Backtest{ID: newID(), CreatedAt: f.now.Add(time.Duration(i) * time.Minute), CalibrationEnd: calEnd, HoldoutEnd: holdEnd,
+					Currency: "EUR", Customers: 10 + i, Purchases: analytics.Accuracy{Actual: 5, Model: analytics.Forecast{Total: 4.5, MAE: 0.25}}}
+				must(t, s.SaveBacktest(f.ctx, org, b))
+				ids = append(ids, b.ID)
+			}
+			stranger := analytics.Backtest{ID: newID(), CreatedAt: f.now}
+			must(t, s.SaveBacktest(f.ctx, f.other, stranger))
+			again, err := s.Backtest(f.ctx, org, ids[1])
+			must(t, err)
+			again.Customers = 99 // the job ran again
+			must(t, s.SaveBacktest(f.ctx, org, again))
+			got, err := s.Backtest(f.ctx, org, ids[1])
+			must(t, err)
+			if !reflect.DeepEqual(got, again) {
+				t.Fatalf("backtest:\n got %+v\nwant %+v", got, again)
+			}
+			list := func(p page.Request) (page.Result[analytics.Backtest], error) { return s.Backtests(f.ctx, org, p) }
+			backtestID := func(b analytics.Backtest) uuid.UUID { return b.ID }
+			wantOrders(t, list, backtestID, order{"created_at", true, []uuid.UUID{ids[2], ids[1], ids[0]}}, order{"created_at", false, ids})
+			_, err = s.Backtest(f.ctx, org, stranger.ID)
+			wantErr(t, "another organization's backtest", err, analytics.ErrBacktestNotFound)
+		}},
+		{"BacktestScores lists the rows of the organization's latest backtest by customer, and none of another", func(t *testing.T) {
+			org, older, latest := f.organization(t, "EUR"), newID(), newID()
+			p := analytics.BacktestParams{CalibrationEnd: calEnd, HoldoutEnd: holdEnd, AtRiskPAlive: 0.5}
+			var scores []analytics.BacktestScore
+			for i := range 5 {
+				scores = append(scores, analytics.BacktestScore{CustomerID: newID(), RepeatPurchases: i, PAlive: 0.5, PReturn: 0.25,
+					PredictedPurchases: 1.5, ActualPurchases: i % 2, PredictedSpend: 30.5, ActualSpend: 12.75})
+			}
+			slices.SortFunc(scores, func(a, b analytics.BacktestScore) int {
+				return strings.Compare(a.CustomerID.String(), b.CustomerID.String())
+			})
+			must(t, s.ReplaceBacktestScores(f.ctx, org, older, p, scores[:2]))
+			must(t, s.ReplaceBacktestScores(f.ctx, org, latest, p, scores))
+			must(t, s.ReplaceBacktestScores(f.ctx, f.other, latest, p, scores[:1]))
+			list := func(id uuid.UUID) func(page.Request) (page.Result[analytics.BacktestScore], error) {
+				return func(p page.Request) (page.Result[analytics.BacktestScore], error) {
+					return s.BacktestScores(f.ctx, org, id, p)
+				}
+			}
+			customerID := func(c analytics.BacktestScore) uuid.UUID { return c.CustomerID }
+			wantOrder(t, "rows by customer", walk(t, list(latest), "customer_id", false, 2, customerID), ids(scores, customerID)...)
+			res, err := list(latest)(page.Request{Limit: 1, Sort: "customer_id", Desc: true})
+			must(t, err)
+			if !reflect.DeepEqual(res.Items, scores[4:]) {
+				t.Fatalf("the last row:\n got %+v\nwant %+v", res.Items, scores[4:])
+			}
+			wantEqual(t, "rows of the older backtest", len(walk(t, list(older), "customer_id", false, 10, customerID)), 0)
 		}},
 		{"RunBacktest refuses an organization with too few repeat buyers, with the reason", func(t *testing.T) {
 			org := f.organization(t, "EUR")
