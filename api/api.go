@@ -53,6 +53,7 @@ package api
 import (
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,8 @@ type Config struct {
 	// BodyBudget bounds the bytes of request bodies in flight (see mid.BodyBudget).
 	BodyBudget     int64
 	RequestTimeout time.Duration
+	// Capacity caps the /v1 requests worked at once (mid.InFlight); no cap when its Limit is 0.
+	Capacity mid.Capacity
 }
 
 // New builds the router.
@@ -164,8 +167,13 @@ func New(cfg Config) *echo.Echo {
 	opsapi.Register(e, cfg.Ready, cfg.Registry, !cfg.MetricsElsewhere)
 
 	v1 := e.Group("/v1")
-	public := web.NewRoutes(v1, mid.RateLimit(cfg.RateLimit))
-	private := web.NewRoutes(v1, mid.Authenticate(cfg.Auth, cfg.AuthFailures), mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency))
+	var capped []echo.MiddlewareFunc
+	if cfg.Capacity.Limit > 0 {
+		capped = append(capped, mid.InFlight(cfg.Capacity, cfg.Registry))
+	}
+	public := web.NewRoutes(v1, slices.Concat(capped, []echo.MiddlewareFunc{mid.RateLimit(cfg.RateLimit)})...)
+	private := web.NewRoutes(v1, slices.Concat(capped, []echo.MiddlewareFunc{mid.Authenticate(cfg.Auth, cfg.AuthFailures),
+		mid.RateLimit(cfg.RateLimit), mid.Idempotency(cfg.Idempotency)})...)
 	authapi.Register(public, private, cfg.Auth)
 	customerapi.Register(private, cfg.Customers)
 	contactapi.Register(private, cfg.Contacts)

@@ -63,7 +63,7 @@ func (h handlers) list(c echo.Context) error {
 		}
 	}
 	types, typesErr := event.Patterns(q.String("types"))
-	req := feed.Request{Limit: web.DefaultLimit, Wait: q.Duration("wait", feed.MaxWait)}
+	req := feed.Request{Limit: web.DefaultLimit, Wait: q.Duration("wait", feed.MaxWait), Idle: mid.Idle(c)}
 	if n := q.Int("limit", 1, web.MaxLimit); n != nil {
 		req.Limit = *n
 	}

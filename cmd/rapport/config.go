@@ -45,6 +45,10 @@ type config struct {
 	JobWorkers      int           `env:"JOB_WORKERS" envDefault:"2"`
 	JobPollInterval time.Duration `env:"JOB_POLL_INTERVAL" envDefault:"1s"`
 	JobTimeout      time.Duration `env:"JOB_TIMEOUT" envDefault:"10m"`
+	MaxInFlight     int           `env:"MAX_IN_FLIGHT" envDefault:"32"`
+	MaxQueued       int           `env:"MAX_QUEUED" envDefault:"128"`
+	MaxQueueWait    time.Duration `env:"MAX_QUEUE_WAIT" envDefault:"1s"`
+	Pprof           bool          `env:"PPROF"`
 }
 
 const envPrefix = "RAPPORT_"
@@ -71,7 +75,7 @@ func loadConfig() (config, error) {
 	}
 	for name, d := range map[string]time.Duration{"ACCESS_TOKEN_TTL": cfg.AccessTokenTTL, "REFRESH_TOKEN_TTL": cfg.RefreshTokenTTL,
 		"REQUEST_TIMEOUT": cfg.RequestTimeout, "SHUTDOWN_TIMEOUT": cfg.ShutdownTimeout, "JOB_POLL_INTERVAL": cfg.JobPollInterval,
-		"JOB_TIMEOUT": cfg.JobTimeout, "FEED_RETENTION": cfg.FeedRetention} {
+		"JOB_TIMEOUT": cfg.JobTimeout, "FEED_RETENTION": cfg.FeedRetention, "MAX_QUEUE_WAIT": cfg.MaxQueueWait} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 15m")
 		}
@@ -87,6 +91,12 @@ func loadConfig() (config, error) {
 		if n < 1 {
 			bad(name, "must be at least 1")
 		}
+	}
+	if cfg.MaxInFlight < 0 || cfg.MaxQueued < 0 {
+		bad("MAX_IN_FLIGHT", "and RAPPORT_MAX_QUEUED must not be negative (RAPPORT_MAX_IN_FLIGHT=0: no cap)")
+	}
+	if cfg.Pprof && cfg.MetricsAddr == "" {
+		bad("PPROF", "needs RAPPORT_METRICS_ADDR: the profiles are served there, never on the API port")
 	}
 	if cfg.RedisURL != "" {
 		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/api/opsapi"
 	"github.com/rapportcrm/rapport/cmd/rapport/app"
 	"github.com/rapportcrm/rapport/pkg/queue"
@@ -120,7 +122,8 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 		DefaultRegion: cfg.DefaultRegion, RateLimit: cfg.RateLimit, RateBurst: cfg.RateBurst, AuthFailures: cfg.AuthFailures,
 		TrustedProxies: cfg.proxies(), CORSOrigins: cfg.CORSOrigins, RequestTimeout: cfg.RequestTimeout,
 		MetricsElsewhere: cfg.MetricsAddr != "", BodyBudget: int64(cfg.BodyBudgetMB) << 20, Redis: rdb, FeedRetention: cfg.FeedRetention,
-		Jobs: queue.Config{Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, Timeout: cfg.JobTimeout, StopTimeout: cfg.ShutdownTimeout},
+		Jobs:     queue.Config{Workers: cfg.JobWorkers, PollInterval: cfg.JobPollInterval, Timeout: cfg.JobTimeout, StopTimeout: cfg.ShutdownTimeout},
+		Capacity: mid.Capacity{Limit: cfg.MaxInFlight, Queue: cfg.MaxQueued, Wait: cfg.MaxQueueWait},
 	}, log, registry)
 	if err != nil {
 		return err
@@ -138,6 +141,11 @@ func serve(ctx context.Context, cfg config, db *storage.DB, log *slog.Logger) er
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", opsapi.Metrics(registry))
+		if cfg.Pprof {
+			mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+			mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+			mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		}
 		metrics := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			log.Info("serving metrics", "addr", cfg.MetricsAddr)

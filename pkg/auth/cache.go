@@ -37,11 +37,17 @@ func (c *ttlCache[K, V]) get(k K) (V, bool) {
 	return e.value, true
 }
 
-func (c *ttlCache[K, V]) put(k K, v V) {
+func (c *ttlCache[K, V]) put(k K, v V) { c.putUntil(k, v, time.Now().Add(c.ttl)) }
+
+// putUntil remembers v until expires, or for the TTL if that is sooner.
+func (c *ttlCache[K, V]) putUntil(k K, v V, expires time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
 	now := time.Now()
+	if latest := now.Add(c.ttl); expires.After(latest) {
+		expires = latest
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= maxCacheEntries {
@@ -54,7 +60,7 @@ func (c *ttlCache[K, V]) put(k K, v V) {
 			clear(c.entries)
 		}
 	}
-	c.entries[k] = ttlEntry[V]{value: v, expires: now.Add(c.ttl)}
+	c.entries[k] = ttlEntry[V]{value: v, expires: expires}
 }
 
 func (c *ttlCache[K, V]) forget(k K) {

@@ -65,7 +65,11 @@ type Service struct {
 	dummyHash []byte
 	users     *ttlCache[uuid.UUID, User]
 	keys      *ttlCache[string, APIKey]
+	verified  *ttlCache[string, verifiedToken]
 }
+
+// maxVerifiedTTL bounds how long a verified access token is remembered, whatever its lifetime.
+const maxVerifiedTTL = time.Hour
 
 // NewService returns the auth service.
 func NewService(store Store, tx Transactor, cfg Config) *Service {
@@ -86,6 +90,7 @@ func NewService(store Store, tx Transactor, cfg Config) *Service {
 		dummyHash: dummy,
 		users:     newTTLCache[uuid.UUID, User](cfg.CacheTTL),
 		keys:      newTTLCache[string, APIKey](cfg.CacheTTL),
+		verified:  newTTLCache[string, verifiedToken](maxVerifiedTTL),
 	}
 	if cfg.Invalidations != nil {
 		cfg.Invalidations.Subscribe(s.forget, s.forgetAll)
@@ -297,18 +302,33 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (Principa
 	if strings.HasPrefix(credential, APIKeyPrefix) {
 		return s.authenticateKey(ctx, credential)
 	}
-	userID, orgID, err := s.cfg.Tokens.parseAccess(credential)
+	v, err := s.verify(credential)
 	if errors.Is(err, jwt.ErrTokenExpired) { // checked after the signature: the token is ours
 		return Principal{}, ErrTokenExpired
 	}
 	if err != nil {
 		return Principal{}, ErrInvalidToken
 	}
-	u, err := s.activeUser(ctx, orgID, userID)
+	u, err := s.activeUser(ctx, v.orgID, v.userID)
 	if err != nil {
 		return Principal{}, err
 	}
 	return Principal{Kind: event.ActorUser, OrgID: u.OrgID, User: &u}, nil
+}
+
+// verify verifies an access token once: a token cannot change, so what it says is remembered
+// until it expires, and the same token on the next request costs a map lookup instead of an
+// HMAC and a JSON decoding (about a tenth of a GET's CPU). Whether its user is still active is
+// checked on every request all the same.
+func (s *Service) verify(token string) (verifiedToken, error) {
+	if v, ok := s.verified.get(token); ok {
+		return v, nil
+	}
+	v, err := s.cfg.Tokens.parseAccess(token)
+	if err == nil {
+		s.verified.putUntil(token, v, v.expires)
+	}
+	return v, err
 }
 
 // activeUser reads an active user through the cache; a missing or deactivated one is

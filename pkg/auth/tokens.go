@@ -53,9 +53,15 @@ func (c TokenConfig) signAccess(u User, now time.Time) (string, error) {
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(c.Secret)
 }
 
+// verifiedToken is what a verified access token says: who, and until when.
+type verifiedToken struct {
+	userID, orgID uuid.UUID
+	expires       time.Time
+}
+
 // parseAccess verifies an access token: HS256 only, signed with our key, not expired, our issuer
-// and audience, and of the access type. It returns the user and organization ids.
-func (c TokenConfig) parseAccess(token string) (userID, orgID uuid.UUID, err error) {
+// and audience, and of the access type.
+func (c TokenConfig) parseAccess(token string) (v verifiedToken, err error) {
 	var claims accessClaims
 	_, err = jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return c.Secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -66,16 +72,17 @@ func (c TokenConfig) parseAccess(token string) (userID, orgID uuid.UUID, err err
 		jwt.WithLeeway(5*time.Second),
 	)
 	if err != nil {
-		return uuid.Nil, uuid.Nil, err
+		return v, err
 	}
 	if claims.Type != accessType {
-		return uuid.Nil, uuid.Nil, errors.New("not an access token")
+		return v, errors.New("not an access token")
 	}
-	if userID, err = uuid.Parse(claims.Subject); err != nil {
-		return uuid.Nil, uuid.Nil, err
+	if v.userID, err = uuid.Parse(claims.Subject); err != nil {
+		return v, err
 	}
-	orgID, err = uuid.Parse(claims.OrgID)
-	return userID, orgID, err
+	v.expires = claims.ExpiresAt.Time
+	v.orgID, err = uuid.Parse(claims.OrgID)
+	return v, err
 }
 
 // randomToken returns prefix followed by n random bytes, base64url-encoded.

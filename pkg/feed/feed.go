@@ -112,6 +112,9 @@ type Request struct {
 	Limit int
 	// Wait, when nothing is ready, waits up to this long for an event to arrive.
 	Wait time.Duration
+	// Idle, when set, runs each pause between the reads of a wait (the server lets another
+	// request work meanwhile).
+	Idle func(pause func())
 }
 
 // Page is one page of the feed. Next is never empty: a follower keeps polling with it.
@@ -178,14 +181,27 @@ func (s *Service) Page(ctx context.Context, orgID uuid.UUID, req Request) (Page,
 			return p, nil
 		}
 		after = p.Next.Position // the next read starts at the end: nothing before it is left to find
-		t := time.NewTimer(min(Poll, left))
-		select {
-		case <-ctx.Done(): // the client left: nothing arrived while it waited, which is no error
-			t.Stop()
-			return p, nil
-		case <-t.C:
+		if !pause(ctx, min(Poll, left), req.Idle) {
+			return p, nil // the client left: nothing arrived while it waited, which is no error
 		}
 	}
+}
+
+// pause waits d through idle, if any; false if ctx ended first.
+func pause(ctx context.Context, d time.Duration, idle func(func())) (elapsed bool) {
+	if idle == nil {
+		idle = func(wait func()) { wait() }
+	}
+	idle(func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			elapsed = true
+		}
+	})
+	return elapsed
 }
 
 // page turns a batch read after a position into a page: with more to come, the next cursor is

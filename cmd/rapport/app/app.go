@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/rapportcrm/rapport/api"
+	"github.com/rapportcrm/rapport/api/mid"
 	"github.com/rapportcrm/rapport/pkg/analytics"
 	"github.com/rapportcrm/rapport/pkg/auth"
 	"github.com/rapportcrm/rapport/pkg/contact"
@@ -62,6 +63,8 @@ type Config struct {
 	// Redis, when set, keeps the limits for all instances and carries revocations to them; nil:
 	// each instance counts and caches alone.
 	Redis *redisx.Client
+	// Capacity caps the API requests worked at once; none when its Limit is 0.
+	Capacity mid.Capacity
 }
 
 // App is the wired application.
@@ -131,6 +134,7 @@ func New(db *storage.DB, cfg Config, log *slog.Logger, registry *prometheus.Regi
 		BatchBodyLimit:   16 << 20,
 		BodyBudget:       cfg.BodyBudget,
 		RequestTimeout:   cfg.RequestTimeout,
+		Capacity:         cfg.Capacity,
 	})
 	return a, nil
 }
