@@ -42,6 +42,18 @@ const (
 	gap    = vg.Length(6)
 )
 
+// pngCanvas draws text a character at a time, each where gonum's measure puts it. x/image's
+// opentype faces scale kerning for a 32-pixel em whatever the size (golang/go#46727), which at
+// 96 dpi jams pairs such as "11" into one another; gonum's measure kerns at the right scale.
+type pngCanvas struct{ vgimg.PngCanvas }
+
+func (c pngCanvas) FillString(f font.Face, pt vg.Point, s string) {
+	for i, r := range s {
+		one := string(r)
+		c.PngCanvas.FillString(f, vg.Point{X: pt.X + f.Width(s[:i+len(one)]) - f.Width(one), Y: pt.Y}, one)
+	}
+}
+
 // Frame is what surrounds every chart's drawing.
 type Frame struct {
 	Title string
@@ -83,7 +95,7 @@ func Render(w io.Writer, ch Chart, f Format) (err error) {
 	case SVG:
 		cw = vgsvg.New(width, h)
 	case PNG:
-		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, h), vgimg.UseDPI(dpi))}
+		cw = pngCanvas{vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, h), vgimg.UseDPI(dpi))}}
 	default:
 		return fmt.Errorf("chart: unknown format %d", f)
 	}
