@@ -134,7 +134,47 @@ func NewOn(t *testing.T, db *storage.DB, o Options) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.Echo.JSONSerializer = sameAsStd{t: t, JSONSerializer: a.Echo.JSONSerializer}
 	return &Env{t: t, App: a, Echo: a.Echo, DB: db, Registry: registry, router: contractRouter(t)}
+}
+
+// sameAsStd fails the test when the server's JSON encoder writes an answer otherwise than
+// encoding/json would.
+type sameAsStd struct {
+	t *testing.T
+	echo.JSONSerializer
+}
+
+func (s sameAsStd) Serialize(c echo.Context, i any, indent string) error {
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", indent)
+	if err := enc.Encode(i); err != nil {
+		return err
+	}
+	res := c.Response()
+	got := &bytes.Buffer{}
+	writer := res.Writer
+	res.Writer = teeWriter{writer, got}
+	defer func() { res.Writer = writer }()
+	if err := s.JSONSerializer.Serialize(c, i, indent); err != nil {
+		return err
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		s.t.Errorf("%s %s: the JSON encoder wrote\n%.2000s\nwhere encoding/json writes\n%.2000s", c.Request().Method, c.Request().URL, got, want.Bytes())
+	}
+	return nil
+}
+
+// teeWriter copies what a response writes.
+type teeWriter struct {
+	http.ResponseWriter
+	copy *bytes.Buffer
+}
+
+func (w teeWriter) Write(b []byte) (int, error) {
+	w.copy.Write(b)
+	return w.ResponseWriter.Write(b)
 }
 
 // Metric is the sum of the named metric's series in the instance's registry; zero when it has none.
